@@ -1,0 +1,123 @@
+"""Mechanical checks of the annotation spec on one span or one document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from plannlp.data import Document, Span
+
+# characters a span may not start or end with (spec: no leading/trailing space or punctuation)
+_EDGE_PUNCT = set(" \t\n;.,:!?()[]{}\"'“”‘’…-–—/|*")
+
+
+def span_problems(text: str, span: Span) -> list[str]:
+    """What is wrong with ``span`` under the spec's mechanical rules (empty when nothing)."""
+    problems = []
+    surface = text[span.start : span.end]
+    if surface[0] in _EDGE_PUNCT or surface[-1] in _EDGE_PUNCT:
+        if not (span.label == "VALUE" and surface[-1] in "%‰"):
+            problems.append(f"starts or ends with space or punctuation: {surface!r}")
+    if span.start > 0 and text[span.start - 1].isalnum() and surface[0].isalnum():
+        problems.append(f"starts inside a word: …{text[max(0, span.start - 5):span.end]!r}")
+    if span.end < len(text) and text[span.end].isalnum() and surface[-1].isalnum():
+        problems.append(f"ends inside a word: {text[span.start:span.end + 5]!r}…")
+    if "\n" in surface:
+        problems.append("crosses a line break")
+    return problems
+
+
+def document_problems(doc: Document) -> list[str]:
+    """Spec problems of every span of ``doc``, each prefixed with the span's offsets and label."""
+    return [
+        f"[{s.start}, {s.end}) {s.label}: {problem}"
+        for s in doc.spans
+        for problem in span_problems(doc.text, s)
+    ]
+
+
+def _raw_span_problems(text: str, raw: object) -> tuple[Span | None, list[str]]:
+    """A span from its JSON form, or why it cannot be one (bounds, label, types)."""
+    from plannlp.data import DataError
+
+    try:
+        span = Span.from_json(raw)
+    except DataError as exc:
+        return None, [str(exc)]
+    if span.end > len(text):
+        return None, [f"[{span.start}, {span.end}) {span.label}: ends past the text ({len(text)} characters)"]
+    return span, []
+
+
+def json_document_problems(obj: object, manifest: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
+    """Every spec problem of one JSON document, checking each span on its own (unlike
+    :meth:`Document.from_json`, which stops at the first)."""
+    import unicodedata
+
+    from plannlp.data import text_checksum
+
+    if not isinstance(obj, Mapping):
+        return [f"a document must be a JSON object, got {type(obj).__name__}"]
+    text, doc_id = obj.get("text"), obj.get("id")
+    if not isinstance(text, str) or not isinstance(doc_id, str) or not doc_id:
+        return ["a document needs a string 'id' and a string 'text'"]
+    problems = []
+    if not unicodedata.is_normalized("NFC", text):
+        problems.append("text is not NFC-normalised")
+    checksum = text_checksum(text)
+    meta = obj.get("meta") or {}
+    if isinstance(meta, Mapping) and meta.get("checksum") and meta["checksum"] != checksum:
+        problems.append(f"text checksum {checksum} differs from meta.checksum {meta['checksum']}")
+    row = (manifest or {}).get(doc_id)
+    if row and row.get("checksum") and row["checksum"] != checksum:
+        problems.append(f"text checksum {checksum} differs from the manifest's {row['checksum']}")
+    raw_spans = obj.get("spans", [])
+    if not isinstance(raw_spans, list):
+        return [*problems, "'spans' must be a list"]
+    spans = []
+    for raw in raw_spans:
+        span, found = _raw_span_problems(text, raw)
+        problems.extend(found)
+        if span is not None:
+            spans.append(span)
+    spans.sort()
+    for a, b in zip(spans, spans[1:]):
+        if a.overlaps(b):
+            problems.append(
+                f"spans overlap: [{a.start}, {a.end}) {a.label} {text[a.start:a.end]!r} "
+                f"and [{b.start}, {b.end}) {b.label} {text[b.start:b.end]!r}"
+            )
+    problems.extend(
+        f"[{s.start}, {s.end}) {s.label} {text[s.start:s.end]!r}: {p}" for s in spans for p in span_problems(text, s)
+    )
+    return problems
+
+
+def validate_file(path: str | Path, manifest: Mapping[str, Mapping[str, str]] | None = None) -> tuple[int, list[str]]:
+    """``(documents read, problems)`` for a JSONL file; each problem starts with ``file:line:``."""
+    import json
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    n = 0
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            n += 1
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
+                continue
+            doc_id = obj.get("id") if isinstance(obj, Mapping) else None
+            if isinstance(doc_id, str):
+                if doc_id in seen:
+                    problems.append(f"{path}:{lineno}: duplicate id {doc_id!r} (first on line {seen[doc_id]})")
+                seen.setdefault(doc_id, lineno)
+            label = f" {doc_id}" if isinstance(doc_id, str) else ""
+            problems.extend(f"{path}:{lineno}:{label}: {p}" for p in json_document_problems(obj, manifest))
+    return n, problems

@@ -1,0 +1,246 @@
+"""The one data model every stage passes on.
+
+A :class:`Document` is cleaned text plus metadata; its :class:`Span` s are character ranges
+``[start, end)`` into that text. Both are frozen: a stage that changes spans returns a new
+document (:meth:`Document.with_spans`). Gold and predicted annotations of the same text are
+kept apart in an :class:`Example`, as spaCy does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import types
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from plannlp.labels import LABELS
+
+
+class DataError(ValueError):
+    """Malformed data: the message names what is wrong (and, from readers, the file and line)."""
+
+
+def text_checksum(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A labelled character range ``[start, end)``; ``score`` is a model's confidence in [0, 1]."""
+
+    start: int
+    end: int
+    label: str
+    score: float | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.start, int) and isinstance(self.end, int)) or isinstance(
+            self.start, bool
+        ):
+            raise DataError(f"span offsets must be integers, got {self.start!r}, {self.end!r}")
+        if not 0 <= self.start < self.end:
+            raise DataError(f"span [{self.start}, {self.end}) is empty or negative")
+        if self.label not in LABELS:
+            raise DataError(f"unknown label {self.label!r}; expected one of {', '.join(LABELS)}")
+        if self.score is not None and not 0.0 <= self.score <= 1.0:
+            raise DataError(f"span score {self.score!r} is outside [0, 1]")
+
+    def text(self, doc_text: str) -> str:
+        return doc_text[self.start : self.end]
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label}
+        if self.score is not None:
+            out["score"] = round(self.score, 6)
+        return out
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Span:
+        if not isinstance(obj, Mapping):
+            raise DataError(f"a span must be an object, got {type(obj).__name__}")
+        missing = [k for k in ("start", "end", "label") if k not in obj]
+        if missing:
+            raise DataError(f"span {dict(obj)!r} lacks {', '.join(missing)}")
+        return cls(obj["start"], obj["end"], obj["label"], obj.get("score"))
+
+
+def _frozen_meta(meta: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return types.MappingProxyType(dict(meta or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Cleaned text with its spans, optional labelled ``regions`` and metadata.
+
+    ``regions`` (gold only) lists the character ranges that were labelled in full; ``None``
+    means the whole document was. Training and scoring ignore text outside them.
+    Metadata keys in use: source, url, title, date, licence, checksum, stage, labelled_by.
+    """
+
+    id: str
+    text: str
+    spans: tuple[Span, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    regions: tuple[tuple[int, int], ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise DataError(f"document id must be a non-empty string, got {self.id!r}")
+        if not isinstance(self.text, str):
+            raise DataError(f"document {self.id}: text must be a string")
+        spans = tuple(sorted(self.spans))
+        object.__setattr__(self, "spans", spans)
+        object.__setattr__(self, "meta", _frozen_meta(self.meta))
+        n = len(self.text)
+        for span in spans:
+            if span.end > n:
+                raise DataError(
+                    f"document {self.id}: span [{span.start}, {span.end}) {span.label} "
+                    f"ends past the text ({n} characters)"
+                )
+        for a, b in zip(spans, spans[1:]):
+            if a.overlaps(b):
+                raise DataError(
+                    f"document {self.id}: spans overlap: [{a.start}, {a.end}) {a.label} "
+                    f"{self.text[a.start:a.end]!r} and [{b.start}, {b.end}) {b.label} "
+                    f"{self.text[b.start:b.end]!r}"
+                )
+        if self.regions is not None:
+            regions = tuple(sorted((int(s), int(e)) for s, e in self.regions))
+            for s, e in regions:
+                if not 0 <= s < e <= n:
+                    raise DataError(f"document {self.id}: region [{s}, {e}) is outside the text")
+            for (s1, e1), (s2, e2) in zip(regions, regions[1:]):
+                if s2 < e1:
+                    raise DataError(f"document {self.id}: regions [{s1}, {e1}) and [{s2}, {e2}) overlap")
+            for span in spans:
+                if not any(s <= span.start and span.end <= e for s, e in regions):
+                    raise DataError(
+                        f"document {self.id}: span [{span.start}, {span.end}) lies outside the "
+                        "labelled regions"
+                    )
+            object.__setattr__(self, "regions", regions)
+
+    @property
+    def checksum(self) -> str:
+        return text_checksum(self.text)
+
+    def span_text(self, span: Span) -> str:
+        return self.text[span.start : span.end]
+
+    def with_spans(self, spans: Iterable[Span]) -> Document:
+        return replace(self, spans=tuple(spans))
+
+    def with_meta(self, **updates: Any) -> Document:
+        return replace(self, meta={**self.meta, **updates})
+
+    def in_regions(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` lies inside a labelled region (always true without regions)."""
+        if self.regions is None:
+            return True
+        return any(s <= start and end <= e for s, e in self.regions)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "text": self.text,
+            "spans": [s.to_json() for s in self.spans],
+        }
+        if self.regions is not None:
+            out["regions"] = [list(r) for r in self.regions]
+        if self.meta:
+            out["meta"] = dict(self.meta)
+        return out
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Document:
+        if not isinstance(obj, Mapping):
+            raise DataError(f"a document must be a JSON object, got {type(obj).__name__}")
+        for key in ("id", "text"):
+            if key not in obj:
+                raise DataError(f"document lacks {key!r}")
+        raw_spans = obj.get("spans", [])
+        if not isinstance(raw_spans, list):
+            raise DataError("'spans' must be a list")
+        regions = obj.get("regions")
+        if regions is not None and (
+            not isinstance(regions, list)
+            or not all(isinstance(r, (list, tuple)) and len(r) == 2 for r in regions)
+        ):
+            raise DataError("'regions' must be a list of [start, end] pairs")
+        meta = obj.get("meta", {})
+        if not isinstance(meta, Mapping):
+            raise DataError("'meta' must be an object")
+        doc = cls(
+            id=str(obj["id"]),
+            text=obj["text"],
+            spans=tuple(Span.from_json(s) for s in raw_spans),
+            meta=meta,
+            regions=None if regions is None else tuple(tuple(r) for r in regions),
+        )
+        expected = meta.get("checksum")
+        if expected and expected != doc.checksum:
+            raise DataError(
+                f"document {doc.id}: text checksum {doc.checksum} differs from the recorded {expected}"
+            )
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A predicted and a reference (gold) annotation of the same text."""
+
+    predicted: Document
+    reference: Document
+
+    def __post_init__(self) -> None:
+        if self.predicted.id != self.reference.id:
+            raise DataError(f"example pairs documents {self.predicted.id} and {self.reference.id}")
+        if self.predicted.text != self.reference.text:
+            raise DataError(f"document {self.reference.id}: predicted and gold texts differ")
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRecord:
+    """One target of a plan, as the spec defines it: an INDICATOR with the VALUE(s),
+    COMPARATOR(s) and YEAR that govern it, and the document's agencies."""
+
+    doc_id: str
+    indicator: Span
+    values: tuple[Span, ...] = ()
+    comparators: tuple[Span, ...] = ()
+    year: Span | None = None
+    agencies: tuple[Span, ...] = ()
+
+    def to_row(self, text: str) -> dict[str, Any]:
+        """A flat row for a table (CSV, parquet); units are split off each value."""
+        from plannlp.records import split_unit  # records holds the value grammar
+
+        values = [text[v.start : v.end] for v in self.values]
+        parsed = [split_unit(v) for v in values]
+        return {
+            "doc_id": self.doc_id,
+            "indicator": text[self.indicator.start : self.indicator.end],
+            "indicator_start": self.indicator.start,
+            "indicator_end": self.indicator.end,
+            "comparator": " ".join(text[c.start : c.end] for c in self.comparators),
+            "value": " | ".join(values),
+            "number": " | ".join("" if n is None else repr(n) for n, _ in parsed),
+            "unit": " | ".join(u for _, u in parsed),
+            "year": "" if self.year is None else text[self.year.start : self.year.end],
+            "agencies": " | ".join(dict.fromkeys(text[a.start : a.end] for a in self.agencies)),
+            "score": _record_score(self),
+        }
+
+
+def _record_score(record: TargetRecord) -> float | None:
+    scores = [
+        s.score
+        for s in (record.indicator, *record.values, *record.comparators)
+        if s.score is not None
+    ]
+    return round(min(scores), 4) if scores else None

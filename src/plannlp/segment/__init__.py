@@ -1,0 +1,181 @@
+"""Sentence and word segmentation with underthesea, keeping character offsets.
+
+Every :class:`Token` points back into the cleaned text (``text[token.start:token.end]`` is the
+token's surface), so spans move between characters and words without loss. ``Token.form`` is
+the PhoBERT input form (syllables joined by ``_``: ``bảo_hiểm_y_tế``).
+
+Lines are paragraphs in cleaned text, so a sentence never crosses a newline. underthesea's
+sentence splitter also breaks inside URLs and e-mail addresses (``abc@gmail.`` / ``com``);
+a break is kept only where whitespace follows it in the text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+
+_LIST_MARKER = re.compile(r"^\s*(\d{1,3}|[a-zđ]|[IVXLCivxlc]{1,6})[.)]$")
+
+
+class SegmentationError(RuntimeError):
+    """underthesea returned a token that cannot be found in the text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def form(self) -> str:
+        return "_".join(self.text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    tokens: tuple[Token, ...]
+
+    @property
+    def offsets(self) -> list[tuple[int, int]]:
+        return [(t.start, t.end) for t in self.tokens]
+
+
+def _base_letters(s: str) -> str:
+    """Letters without diacritics, lower-cased: equal for two tone-mark placements of a syllable."""
+    return "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c)).casefold()
+
+
+def _align(text: str, words: Sequence[str], offset: int) -> list[Token]:
+    """Place underthesea's words in ``text`` (which starts at ``offset`` in the document).
+
+    underthesea may move tone marks (``hoà`` -> ``hòa``) but keeps each syllable's length in NFC,
+    so a syllable is matched at the cursor by length and base letters, and searched for only
+    when that fails.
+    """
+    tokens: list[Token] = []
+    cursor = 0
+    n = len(text)
+    for word in words:
+        start = end = None
+        for syllable in word.split():
+            while cursor < n and text[cursor].isspace():
+                cursor += 1
+            candidate = text[cursor : cursor + len(syllable)]
+            if candidate != syllable and _base_letters(candidate) != _base_letters(syllable):
+                found = text.find(syllable, cursor)
+                if found < 0:
+                    raise SegmentationError(f"cannot find {syllable!r} after offset {offset + cursor}")
+                cursor = found
+            if start is None:
+                start = cursor
+            cursor += len(syllable)
+            end = cursor
+        if start is not None:
+            tokens.append(Token(offset + start, offset + end, text[start:end]))  # type: ignore[index]
+    return tokens
+
+
+def _sentence_bounds(line: str) -> list[tuple[int, int]]:
+    from underthesea import sent_tokenize
+
+    bounds: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in sent_tokenize(line):
+        piece = piece.strip()
+        if not piece:
+            continue
+        start = line.find(piece, cursor)
+        if start < 0:  # underthesea changed the text: fall back to the whole rest of the line
+            start, end = cursor, len(line.rstrip())
+        else:
+            end = start + len(piece)
+        if bounds and (start == bounds[-1][1] or _LIST_MARKER.match(line[bounds[-1][0] : bounds[-1][1]])):
+            # no whitespace before this piece (a URL, an e-mail), or the previous piece is only a
+            # list marker ("1.", "a)"): not a real sentence break
+            bounds[-1] = (bounds[-1][0], end)
+        else:
+            bounds.append((start, end))
+        cursor = end
+        if end >= len(line.rstrip()):
+            break
+    return bounds
+
+
+def _nfc_with_offsets(text: str) -> tuple[str, list[int]]:
+    """NFC form of ``text`` and, for each of its positions (and its end), the position in ``text``.
+
+    Composition happens within a base character and the combining marks after it, so each such
+    cluster is normalised on its own and maps back as a whole.
+    """
+    pieces: list[str] = []
+    origin: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        composed = unicodedata.normalize("NFC", text[i:j])
+        pieces.append(composed)
+        origin.extend([i] * len(composed))
+        i = j
+    origin.append(n)
+    return "".join(pieces), origin
+
+
+def segment(text: str) -> tuple[Sentence, ...]:
+    """Sentences of ``text`` with their word tokens, all offsets into ``text``.
+
+    Cleaned text is NFC; other text is segmented in its NFC form and mapped back, so offsets
+    always index the text as given.
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        nfc, origin = _nfc_with_offsets(text)
+        return tuple(
+            Sentence(
+                origin[s.start],
+                origin[s.end],
+                tuple(Token(origin[t.start], origin[t.end], text[origin[t.start] : origin[t.end]]) for t in s.tokens),
+            )
+            for s in segment(nfc)
+        )
+    from underthesea import word_tokenize
+
+    sentences: list[Sentence] = []
+    line_start = 0
+    for line in text.split("\n"):
+        if line.strip():
+            for s, e in _sentence_bounds(line):
+                chunk = line[s:e]
+                tokens = _align(chunk, word_tokenize(chunk), line_start + s)
+                if tokens:
+                    sentences.append(Sentence(tokens[0].start, tokens[-1].end, tuple(tokens)))
+        line_start += len(line) + 1
+    return tuple(sentences)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def segment_many(texts: Iterable[str], n_jobs: int | None = None, chunksize: int = 4) -> Iterator[tuple[Sentence, ...]]:
+    """Segment many texts, in order, on ``n_jobs`` processes (all cores by default)."""
+    n_jobs = n_jobs or default_jobs()
+    if n_jobs == 1:
+        yield from map(segment, texts)
+        return
+    import multiprocessing as mp
+
+    with mp.get_context("fork" if os.name == "posix" else "spawn").Pool(n_jobs) as pool:
+        yield from pool.imap(segment, texts, chunksize=chunksize)
+
+
+def to_words(sentences: Iterable[Sentence]) -> list[Token]:
+    """All tokens of a segmented text, in order."""
+    return [t for s in sentences for t in s.tokens]
