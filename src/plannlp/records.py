@@ -1,0 +1,265 @@
+"""Target records: each INDICATOR with the VALUE(s), COMPARATOR(s) and YEAR that govern it.
+
+The spec (``ANNOTATION_SPEC.md``, "A target record") fixes what governs an indicator; this
+module turns that into rules over the labelled spans of one document, plus the small value
+grammar that splits ``"2,1 con/phụ nữ"`` into the number ``2.1`` and the unit ``con/phụ nữ``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+from plannlp.data import Document, Span, TargetRecord
+from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, VALUE, YEAR
+
+# ---------------------------------------------------------------------------------------------
+# Values: number and unit
+
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_SCALES = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
+_UNITS_WORDS = {
+    "không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
+    "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9,
+}  # fmt: skip
+_NUMBER_WORDS = {*_UNITS_WORDS, "mười", "mươi", "trăm", "nghìn", "ngàn", "triệu", "rưỡi", "nửa"}
+# "mỗi năm một lần" (once a year): a count per period.
+_PER_PERIOD = re.compile(r"^mỗi\s+(\w+)\s+(.+?)\s+(\S+)$")
+
+
+def _parse_digits(token: str) -> float:
+    """``2,1`` -> 2.1; ``1.000`` / ``1.000.000`` -> thousands; ``1.5`` (not 3-digit groups) -> 1.5.
+
+    Vietnamese writes a decimal comma and thousands dots; a lone dot not followed by a group of
+    exactly three digits can only be a decimal point (text copied from English sources).
+    """
+    if "," in token and "." in token:  # 1.234,5
+        return float(token.replace(".", "").replace(",", "."))
+    if "," in token:
+        head, *rest = token.split(",")
+        if len(rest) > 1:  # 1,000,000 (English thousands)
+            return float(token.replace(",", ""))
+        return float(f"{head}.{rest[0]}")
+    if "." in token:
+        groups = token.split(".")
+        if all(len(g) == 3 for g in groups[1:]):
+            return float("".join(groups))
+        if len(groups) == 2:
+            return float(token)
+        raise ValueError(f"cannot read number {token!r}")
+    return float(token)
+
+
+def _parse_number_words(words: Sequence[str]) -> float | None:
+    """Vietnamese number words: ``một`` 1, ``mười hai`` 12, ``hai mươi lăm`` 25, ``một trăm`` 100,
+    ``một nửa`` 0.5, ``hai rưỡi`` 2.5."""
+    if not words:
+        return None
+    if list(words) == ["một", "nửa"] or list(words) == ["nửa"]:
+        return 0.5
+    total = 0.0  # finished thousands/millions groups
+    group = 0.0  # the group under construction (< 1000)
+    current = 0.0  # the digit just read
+    for word in words:
+        if word in _UNITS_WORDS:
+            current = _UNITS_WORDS[word]
+        elif word == "mười":
+            group += 10
+            current = 0
+        elif word == "mươi":
+            group += (current or 1) * 10
+            current = 0
+        elif word == "trăm":
+            group += (current or 1) * 100
+            current = 0
+        elif word in ("nghìn", "ngàn", "triệu"):
+            total += (group + current or 1) * _SCALES[word]
+            group = current = 0
+        elif word == "rưỡi":
+            current += 0.5
+        else:
+            return None
+    return total + group + current
+
+
+def split_unit(value_text: str) -> tuple[float | None, str]:
+    """The number and the unit of a VALUE's text.
+
+    ``"95%"`` -> ``(95.0, "%")``; ``"2,1 con/phụ nữ"`` -> ``(2.1, "con/phụ nữ")``;
+    ``"1.000 người"`` -> ``(1000.0, "người")``; ``"1,5 triệu"`` -> ``(1500000.0, "")``;
+    ``"một"`` -> ``(1.0, "")``; ``"mỗi năm một lần"`` -> ``(1.0, "lần/năm")``.
+    Without a number the whole (NFC, whitespace-collapsed) text is the unit: ``(None, text)``.
+    """
+    text = " ".join(unicodedata.normalize("NFC", value_text).split())
+    per_period = _PER_PERIOD.match(text.lower())
+    if per_period and (number := _parse_number_words(per_period.group(2).split())) is not None:
+        return number, f"{per_period.group(3)}/{per_period.group(1)}"
+    if per_period:
+        digits = _DIGITS.fullmatch(per_period.group(2))
+        if digits:
+            return _parse_digits(digits.group()), f"{per_period.group(3)}/{per_period.group(1)}"
+    match = _DIGITS.search(text)
+    if match:
+        try:
+            number = _parse_digits(match.group())
+        except ValueError:
+            return None, text
+        rest = text[match.end() :].strip()
+        scale, _, after = rest.partition(" ")
+        if scale.lower() in _SCALES:
+            number *= _SCALES[scale.lower()]
+            rest = after.strip()
+        return number, rest
+    words = text.split(" ")
+    lowered = [w.lower() for w in words]
+    # The longest run of number words from the start (a VALUE opens with its number).
+    n = 0
+    while n < len(lowered) and lowered[n] in _NUMBER_WORDS:
+        n += 1
+    number = _parse_number_words(lowered[:n])
+    if number is None:
+        return None, text
+    return number, " ".join(words[n:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+# Where a sentence ends: a line break, or ., ! or ? followed by white space.
+_SENTENCE_END = re.compile(r"\n|(?<=[.!?])\s+")
+# What separates two clauses of a sentence: , ; : or the conjunction "và" (and).
+_CLAUSE_BREAK = re.compile(r"[,;:]|\bvà\b")
+_MAX_WORDS_BEFORE_INDICATOR = 3
+
+
+def _within(spans: Sequence[Span], starts: Sequence[int], start: int, end: int) -> list[Span]:
+    """The spans (sorted, with their ``starts``) lying inside ``[start, end)``."""
+    out = []
+    for i in range(bisect_left(starts, start), len(spans)):
+        if spans[i].start >= end:
+            break
+        if spans[i].end <= end:
+            out.append(spans[i])
+    return out
+
+
+def _sentences(doc: Document, starts: Sequence[int]) -> list[tuple[int, int]]:
+    """Sentence ranges; a boundary that falls inside a span (``TP. Hồ Chí Minh``) is skipped."""
+    bounds = [0]
+    for m in _SENTENCE_END.finditer(doc.text):
+        last = bisect_left(starts, m.start()) - 1  # the last span starting before the boundary
+        if last < 0 or doc.spans[last].end <= m.start():
+            bounds.append(m.end())
+    bounds.append(len(doc.text))
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for line in text.split("\n"):
+        out.append((start, start + len(line)))
+        start += len(line) + 1
+    return out
+
+
+def _value_groups(spans: Sequence[Span], text: str) -> list[tuple[Span, ...]]:
+    """VALUE/COMPARATOR spans (in order) grouped into levels: the comparators immediately before
+    a value (nothing but white space between them) go with it; any other comparator stands alone."""
+    groups: list[tuple[Span, ...]] = []
+    pending: list[Span] = []
+    for span in spans:
+        if pending and text[pending[-1].end : span.start].strip():
+            groups.extend((c,) for c in pending)
+            pending = []
+        pending.append(span)
+        if span.label == VALUE:
+            groups.append(tuple(pending))
+            pending = []
+    groups.extend((c,) for c in pending)
+    return groups
+
+
+def _heading_years(doc: Document, starts: Sequence[int]) -> list[Span]:
+    """YEARs on a line that has no INDICATOR and no VALUE (``a) Đến năm 2025``, a table cell)."""
+    out = []
+    for start, end in _lines(doc.text):
+        inside = _within(doc.spans, starts, start, end)
+        if not any(s.label in (INDICATOR, VALUE) for s in inside):
+            out.extend(s for s in inside if s.label == YEAR)
+    return out
+
+
+def extract_records(doc: Document) -> list[TargetRecord]:
+    """The target records of a document's spans, one per INDICATOR, in text order.
+
+    Rules (the spec's, made concrete):
+
+    * Sentences end at a line break or at ``.``/``!``/``?`` followed by white space, unless that
+      point lies inside a span.
+    * A *level* is a VALUE with the COMPARATORs right before it (only white space between):
+      ``tăng ít nhất 10%`` is one level. A comparator not right before a value is a level alone.
+    * Each level in a sentence goes to one indicator of that sentence: to the previous one
+      (``Tỷ lệ tham gia bảo hiểm y tế đạt trên 95%``), unless there is none, or unless the level
+      opens a new clause (a ``,``/``;``/``:``/``và`` since the previous indicator or level) and is
+      followed, within three words and no clause break, by the next indicator
+      (``..., trên 90% trạm y tế có bác sĩ``): then to the next one. With no previous indicator
+      it goes to the next (``Trên 95% dân số tham gia bảo hiểm y tế``).
+    * A sentence without indicators continues a list opened by a sentence ending in ``:``: its
+      levels go to the last indicator of that sentence
+      (``tỷ suất tử vong trẻ em:`` / ``- Dưới 5 tuổi ≤1,5‰;``). Otherwise its levels are dropped.
+    * The YEAR is the nearest YEAR before the indicator in its sentence, else the nearest
+      heading YEAR above it (a YEAR on a line without INDICATOR and VALUE spans).
+    * ``agencies`` are all AGENCY spans of the document.
+    """
+    text = doc.text
+    starts = [s.start for s in doc.spans]  # Document keeps its spans sorted
+    agencies = tuple(s for s in doc.spans if s.label == AGENCY)
+    headings = _heading_years(doc, starts)
+    heading_ends = [s.end for s in headings]
+    attached: dict[Span, list[Span]] = {}
+    years: dict[Span, Span | None] = {}
+    order: list[Span] = []
+    list_head: Span | None = None
+    for start, end in _sentences(doc, starts):
+        inside = _within(doc.spans, starts, start, end)
+        indicators = [s for s in inside if s.label == INDICATOR]
+        levels = _value_groups([s for s in inside if s.label in (VALUE, COMPARATOR)], text)
+        for indicator in indicators:
+            order.append(indicator)
+            attached[indicator] = []
+            before = [s for s in inside if s.label == YEAR and s.end <= indicator.start]
+            above = bisect_right(heading_ends, indicator.start)  # headings ending before it
+            years[indicator] = before[-1] if before else (headings[above - 1] if above else None)
+        if not indicators:
+            if list_head is not None:
+                for level in levels:
+                    attached[list_head].extend(level)
+            continue
+        list_head = indicators[-1] if text[start:end].rstrip().endswith(":") else None
+        previous_end = start
+        for level in levels:
+            prev = next((i for i in reversed(indicators) if i.end <= level[0].start), None)
+            nxt = next((i for i in indicators if i.start >= level[-1].end), None)
+            target = prev or nxt
+            if prev is not None and nxt is not None:
+                opens_clause = _CLAUSE_BREAK.search(text[max(prev.end, previous_end) : level[0].start])
+                between = text[level[-1].end : nxt.start]
+                leads_in = not _CLAUSE_BREAK.search(between) and len(between.split()) <= _MAX_WORDS_BEFORE_INDICATOR
+                if opens_clause and leads_in:
+                    target = nxt
+            if target is not None:
+                attached[target].extend(level)
+            previous_end = level[-1].end
+    return [
+        TargetRecord(
+            doc_id=doc.id,
+            indicator=indicator,
+            values=tuple(s for s in attached[indicator] if s.label == VALUE),
+            comparators=tuple(s for s in attached[indicator] if s.label == COMPARATOR),
+            year=years[indicator],
+            agencies=agencies,
+        )
+        for indicator in order
+    ]
