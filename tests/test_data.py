@@ -138,3 +138,13 @@ def test_target_record_row():
     assert row["indicator"] == "dân số tham gia bảo hiểm y tế"
     assert (row["comparator"], row["value"], row["year"]) == ("trên", "95%", "năm 2030")
     assert row["score"] == 0.8
+
+
+def test_metadata_is_read_only_and_documents_pickle():
+    import pickle
+
+    doc = Document("d", TEXT, (Span(13, 21, "YEAR"),), meta={"source": "seed"})
+    with pytest.raises(TypeError, match="read-only"):
+        doc.meta["source"] = "other"  # type: ignore[index]
+    assert doc.with_meta(source="other").meta["source"] == "other" and doc.meta["source"] == "seed"
+    assert pickle.loads(pickle.dumps(doc)) == doc

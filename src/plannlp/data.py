@@ -9,7 +9,6 @@ kept apart in an :class:`Example`, as spaCy does.
 from __future__ import annotations
 
 import hashlib
-import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -68,8 +67,17 @@ class Span:
         return cls(obj["start"], obj["end"], obj["label"], obj.get("score"))
 
 
-def _frozen_meta(meta: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return types.MappingProxyType(dict(meta or {}))
+class FrozenMeta(dict):
+    """Read-only metadata: a dict (so it pickles and serialises as JSON) that refuses changes."""
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("document metadata is read-only; use Document.with_meta")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __ior__ = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FrozenMeta, (dict(self),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +102,7 @@ class Document:
             raise DataError(f"document {self.id}: text must be a string")
         spans = tuple(sorted(self.spans))
         object.__setattr__(self, "spans", spans)
-        object.__setattr__(self, "meta", _frozen_meta(self.meta))
+        object.__setattr__(self, "meta", FrozenMeta(self.meta or {}))
         n = len(self.text)
         for span in spans:
             if span.end > n:

@@ -1,0 +1,42 @@
+"""`plannlp tag`: batch-tag plan files into spans and target records."""
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from plannlp.cli.app import app
+
+
+@app.command()
+def tag(
+    inputs: list[str] = typer.Argument(..., help="files, folders, globs, or - for stdin (HTML, text or portal Markdown)"),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="model directory (default: models/default)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="output file (default: JSONL to stdout)"),
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (documents + records) | csv | parquet (records)"),
+    batch_docs: int = typer.Option(8, help="documents per model batch"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="cleaning/segmentation processes (default: all cores)"),
+) -> None:
+    """Clean, segment and tag plans; rerun with the same --output to resume."""
+    from plannlp.tagging import tag_files
+
+    if output is None:
+        if fmt != "jsonl":
+            raise ValueError("--format csv/parquet needs --output")
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "out.jsonl"
+            summary = tag_files(inputs, target, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=jobs)
+            with open(target, encoding="utf-8") as fh:
+                shutil.copyfileobj(fh, sys.stdout)
+    else:
+        summary = tag_files(inputs, output, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=jobs)
+    typer.echo(
+        f"tagged {summary.tagged} documents ({summary.words} words), skipped {summary.skipped} already done, "
+        f"{len(summary.failed)} failed",
+        err=True,
+    )
+    if summary.failed:
+        raise typer.Exit(1)

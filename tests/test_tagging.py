@@ -1,0 +1,99 @@
+import json
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+
+from plannlp.baselines.rules import RuleTagger
+from plannlp.data import DataError, Document
+from plannlp.tagging import expand_inputs, tag, tag_files
+
+PLAN = (
+    "KẾ HOẠCH\n"
+    "Phấn đấu đến năm 2030 trên 95% dân số tham gia bảo hiểm y tế.\n"
+    "Sở Y tế chủ trì, phối hợp với Bảo hiểm xã hội tỉnh triển khai kế hoạch.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def rules_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "rules"
+    RuleTagger().save(path)
+    return path
+
+
+@pytest.fixture
+def plans(tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    (folder / "a.txt").write_text(PLAN, encoding="utf-8")
+    (folder / "b.md").write_text("**KẾ HOẠCH**\n\n" + PLAN.replace("2030", "2025"), encoding="utf-8")
+    (folder / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    return folder
+
+
+def test_expand_inputs(plans, tmp_path):
+    assert [p.split("/")[-1] for p in expand_inputs([str(plans)])] == ["a.txt", "b.md"]
+    assert expand_inputs([str(plans / "*.md")]) == [str(plans / "b.md")]
+    with pytest.raises(DataError, match="no such file"):
+        expand_inputs([str(tmp_path / "nothing*.txt")])
+
+
+def test_tag_library_function(rules_model):
+    doc = tag(PLAN.split("\n")[1], model=rules_model)
+    assert isinstance(doc, Document)
+    assert {doc.span_text(s) for s in doc.spans} >= {"95%", "năm 2030"}
+
+
+def test_tag_files_jsonl_resume_and_records(plans, rules_model, tmp_path):
+    out = tmp_path / "out.jsonl"
+    first = tag_files([str(plans)], out, model=rules_model, n_jobs=1, progress=False)
+    assert (first.tagged, first.skipped, first.failed) == (2, 0, [])
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["id"].split("/")[-1] for r in rows} == {"a.txt", "b.md"}
+    for row in rows:
+        doc = Document.from_json(row)
+        assert any(doc.span_text(s) == "Sở Y tế" for s in doc.spans)
+        (record,) = [r for r in row["records"] if r["value"] == "95%"]
+        assert record["comparator"] == "trên" and record["unit"] == "%"
+    (plans / "c.txt").write_text(PLAN, encoding="utf-8")
+    again = tag_files([str(plans)], out, model=rules_model, n_jobs=1, progress=False)
+    assert (again.tagged, again.skipped) == (1, 2)
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_tag_files_table_formats_in_worker_processes(plans, rules_model, tmp_path):
+    csv_out = tmp_path / "records.csv"
+    tag_files([str(plans)], csv_out, model=rules_model, fmt="csv", n_jobs=2, progress=False)
+    lines = csv_out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("doc_id,indicator") and any("95%" in line for line in lines[1:])
+    pq_out = tmp_path / "records.parquet"
+    tag_files([str(plans)], pq_out, model=rules_model, fmt="parquet", n_jobs=1, progress=False)
+    table = pq.read_table(pq_out)
+    assert table.num_rows == len(lines) - 1 and "indicator" in table.column_names
+
+
+def test_unreadable_files_are_reported_without_stopping(plans, rules_model, tmp_path):
+    (plans / "broken.txt").write_bytes(b"\x00\x01\x02" * 100)
+    summary = tag_files([str(plans)], tmp_path / "o.jsonl", model=rules_model, n_jobs=1, progress=False)
+    assert summary.tagged == 2
+    assert [s.split("/")[-1] for s, _ in summary.failed] == ["broken.txt"]
+
+
+def test_cli_reads_stdin_and_rejects_unknown_format(rules_model, tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-c", "from plannlp.cli import main; main()", "tag", "-", "--model", str(rules_model), "-j", "1"],
+        input=PLAN.encode("utf-8"),
+        capture_output=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    (row,) = [json.loads(line) for line in run.stdout.decode("utf-8").splitlines()]
+    assert row["id"] == "stdin" and row["spans"]
+    bad = subprocess.run(
+        [sys.executable, "-c", "from plannlp.cli import main; main()", "tag", "-", "--model", str(rules_model),
+         "-o", str(tmp_path / "x.xml"), "-f", "xml"],
+        input=b"", capture_output=True, timeout=120,
+    )
+    assert bad.returncode == 2 and b"unknown format" in bad.stderr and b"Traceback" not in bad.stderr
