@@ -63,6 +63,9 @@ def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(tmp_path, "wt", encoding="utf-8") as fh:
             yield fh
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

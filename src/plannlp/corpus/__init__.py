@@ -1,0 +1,1 @@
+"""Corpus building: cleaning raw documents, ingest with a manifest, gold annotations."""
