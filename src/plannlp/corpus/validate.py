@@ -49,9 +49,10 @@ def _raw_span_problems(text: str, raw: object) -> tuple[Span | None, list[str]]:
     return span, []
 
 
-def json_document_problems(obj: object, manifest: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
+def json_document_problems(obj: object, checksums: Mapping[str, str] | None = None) -> list[str]:
     """Every spec problem of one JSON document, checking each span on its own (unlike
-    :meth:`Document.from_json`, which stops at the first)."""
+    :meth:`Document.from_json`, which stops at the first); ``checksums`` maps ids to the clean
+    text checksums the corpus manifest recorded."""
     import unicodedata
 
     from plannlp.data import text_checksum
@@ -68,9 +69,9 @@ def json_document_problems(obj: object, manifest: Mapping[str, Mapping[str, str]
     meta = obj.get("meta") or {}
     if isinstance(meta, Mapping) and meta.get("checksum") and meta["checksum"] != checksum:
         problems.append(f"text checksum {checksum} differs from meta.checksum {meta['checksum']}")
-    row = (manifest or {}).get(doc_id)
-    if row and row.get("checksum") and row["checksum"] != checksum:
-        problems.append(f"text checksum {checksum} differs from the manifest's {row['checksum']}")
+    recorded = (checksums or {}).get(doc_id)
+    if recorded and recorded != checksum:
+        problems.append(f"text checksum {checksum} differs from the manifest's {recorded}")
     raw_spans = obj.get("spans", [])
     if not isinstance(raw_spans, list):
         return [*problems, "'spans' must be a list"]
@@ -93,7 +94,7 @@ def json_document_problems(obj: object, manifest: Mapping[str, Mapping[str, str]
     return problems
 
 
-def validate_file(path: str | Path, manifest: Mapping[str, Mapping[str, str]] | None = None) -> tuple[int, list[str]]:
+def validate_file(path: str | Path, checksums: Mapping[str, str] | None = None) -> tuple[int, list[str]]:
     """``(documents read, problems)`` for a JSONL file; each problem starts with ``file:line:``."""
     import json
 
@@ -119,5 +120,5 @@ def validate_file(path: str | Path, manifest: Mapping[str, Mapping[str, str]] | 
                     problems.append(f"{path}:{lineno}: duplicate id {doc_id!r} (first on line {seen[doc_id]})")
                 seen.setdefault(doc_id, lineno)
             label = f" {doc_id}" if isinstance(doc_id, str) else ""
-            problems.extend(f"{path}:{lineno}:{label}: {p}" for p in json_document_problems(obj, manifest))
+            problems.extend(f"{path}:{lineno}:{label}: {p}" for p in json_document_problems(obj, checksums))
     return n, problems

@@ -1,0 +1,49 @@
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from plannlp.cli import _register
+from plannlp.cli.app import app
+
+MINI = Path(__file__).parent / "data" / "corpus" / "mini"
+runner = CliRunner()
+_register()
+
+
+def test_build_validate_stats_agreement(tmp_path, monkeypatch):
+    shutil.copytree(MINI, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["corpus", "build-gold"])
+    assert result.exit_code == 0, result.output
+    assert "gold: train" in result.output
+    files = [f"corpus/gold/{s}.jsonl" for s in ("train", "dev", "test")]
+    result = runner.invoke(app, ["corpus", "validate", *files])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["corpus", "stats", "--json"])
+    assert json.loads(result.output)["total"]["spans"]["AGENCY"] == 4
+    result = runner.invoke(app, ["corpus", "agreement", "--json"])
+    assert json.loads(result.output)["schemes"]["strict"]["per_label"]["VALUE"]["f1"] == 1.0
+
+
+def test_validate_exits_1_on_problems(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "Sở Y tế", "spans": [{"start": 0, "end": 3, "label": "AGENCY"}]}) + "\n",
+                    encoding="utf-8")
+    result = runner.invoke(app, ["corpus", "validate", str(path), "--corpus", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{path}:1: a:" in result.output
+
+
+def test_export_import_doccano(tmp_path, monkeypatch):
+    shutil.copytree(MINI, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    runner.invoke(app, ["corpus", "build-gold"])
+    result = runner.invoke(app, ["corpus", "export", "--format", "doccano", "corpus/gold/train.jsonl", "d.jsonl"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["corpus", "import", "--format", "doccano", "d.jsonl", "back.jsonl"])
+    assert result.exit_code == 0, result.output
+    a = [json.loads(x)["spans"] for x in Path("corpus/gold/train.jsonl").read_text(encoding="utf-8").splitlines()]
+    b = [json.loads(x)["spans"] for x in Path("back.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert a == b
