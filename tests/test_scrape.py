@@ -18,12 +18,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Response
 
 from plannlp.data import DataError
+from plannlp.corpus.encoding import decode_bytes
 from plannlp.corpus.scrape import (
     STATE_FILE,
     USER_AGENT,
     _extract_main_text,
     _parse_tree,
-    decode_html,
     read_records,
     read_url_list,
     scrape,
@@ -148,10 +148,10 @@ def test_windows_1258_page_decodes_back_to_the_nfc_text():
     text = html_of("legacy_soyte")
     body = to_cp1258(text)
     assert body.decode("cp1258") != text  # the bytes really carry combining tone marks
-    decoded, encoding, source = decode_html(body, "text/html")
+    decoded, encoding, source = decode_bytes(body, "text/html")
     assert (decoded, encoding, source) == (unicodedata.normalize("NFC", text), "cp1258", "meta")
     undeclared = to_cp1258(text.replace("charset=windows-1258", ""))
-    decoded, encoding, source = decode_html(undeclared, "text/html")
+    decoded, encoding, source = decode_bytes(undeclared, "text/html")
     assert (encoding, source) == ("cp1258", "detected")
     assert "Kế hoạch đặt mục tiêu giảm tỷ lệ suy dinh dưỡng thể thấp còi" in decoded
 
@@ -172,7 +172,7 @@ def test_windows_1258_page_decodes_back_to_the_nfc_text():
     ],
 )
 def test_declared_encodings(body, content_type, expected):
-    text, encoding, source = decode_html(body, content_type)
+    text, encoding, source = decode_bytes(body, content_type)
     assert (encoding, source) == expected
     assert unicodedata.is_normalized("NFC", text)
 

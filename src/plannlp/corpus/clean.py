@@ -21,11 +21,13 @@ with the input: about 0.5 s and 12 MB of memory per MB of Markdown on this machi
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from plannlp.corpus.encoding import decode_bytes
 from plannlp.data import DataError
 
 KINDS = ("html", "text", "markdown")
@@ -34,38 +36,17 @@ KINDS = ("html", "text", "markdown")
 # decoding and Unicode
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.I)
 
 
 def decode(raw: bytes) -> str:
-    """Bytes to text: UTF-8 if valid, else the charset a page declares, else charset-normalizer.
-
-    Raises DataError for binary data (NUL bytes or other control characters).
-    """
+    """Bytes to text (see :func:`plannlp.corpus.encoding.decode_bytes`); DataError for binary data."""
     head = raw[:65536]
-    if b"\x00" in head or _control_ratio(head.decode("latin-1")) > 0.01:
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataError("input looks binary (NUL or control bytes), not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    declared = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
-    if declared:
-        try:
-            return raw.decode(declared.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    from charset_normalizer import from_bytes
-
-    # Detect on a sample (detection cost grows with size), then decode the whole input.
-    best = from_bytes(raw[:200_000]).best()
-    if best is None:
-        raise DataError("cannot determine the text encoding of the input")
-    try:
-        return raw.decode(best.encoding)
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot decode the input as {best.encoding}: {exc}") from None
+    text, _, _ = decode_bytes(raw)
+    if _control_ratio(text[:65536]) > 0.01:
+        raise DataError("input looks binary (NUL or control bytes), not text")
+    return text
 
 
 def _control_ratio(text: str) -> float:

@@ -13,8 +13,6 @@ record cut short by a kill is dropped on the next run and that URL is fetched ag
 
 from __future__ import annotations
 
-import codecs
-import email.message
 import email.utils
 import hashlib
 import json
@@ -33,6 +31,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
 
+from plannlp.corpus.encoding import decode_bytes
 from plannlp.data import DataError
 from plannlp.io import atomic_writer
 
@@ -192,78 +191,6 @@ def _is_settled(record: PageRecord, out_dir: Path) -> bool:
     return True
 
 
-# --------------------------------------------------------------------------- decoding
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-# Labels that browsers read as windows-1252 (WHATWG Encoding Standard).
-_AS_CP1252 = frozenset({"latin-1", "iso8859-1", "ascii"})
-
-
-def _codec_name(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _AS_CP1252 else name
-
-
-def _decodes(body: bytes, encoding: str) -> bool:
-    try:
-        body.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _header_charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    msg = email.message.Message()
-    msg["content-type"] = content_type
-    return msg.get_content_charset()
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str, str]:
-    """Decode a page: returns (NFC text, codec name, where the encoding came from).
-
-    Order: byte-order mark, the HTTP charset, ``<meta charset>`` / http-equiv, valid UTF-8,
-    then charset-normalizer's guess. A declared charset that fails on the bytes is passed over;
-    so is a declared legacy charset on bytes that are valid non-ASCII UTF-8, which is what a
-    server default such as ``charset=iso-8859-1`` in front of a UTF-8 page looks like.
-    """
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return _nfc(body[len(bom) :].decode(name, errors="replace")), name, "bom"
-    utf8_ok = _decodes(body, "utf-8")
-    meta = _META_CHARSET.search(body[:4096])
-    declared = (
-        ("http", _codec_name(_header_charset(content_type))),
-        ("meta", _codec_name(meta.group(1).decode("ascii", "replace") if meta else None)),
-    )
-    for source, name in declared:
-        if name is None or (name != "utf-8" and utf8_ok and not body.isascii()):
-            continue
-        if _decodes(body, name):
-            return _nfc(body.decode(name)), name, source
-    if utf8_ok:
-        return _nfc(body.decode("utf-8")), "utf-8", "utf-8"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(body).best()
-    name = _codec_name(best.encoding) if best is not None else None
-    if name is None:
-        return _nfc(body.decode("utf-8", errors="replace")), "utf-8", "detected"
-    return _nfc(body.decode(name, errors="replace")), name, "detected"
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 # --------------------------------------------------------------------------- page contents
 
 
@@ -388,7 +315,7 @@ def _extract_main_text(tree: Any, html: str, url: str) -> str:
         include_comments=False,
         include_tables=True,
     )
-    return _nfc(text or "")
+    return unicodedata.normalize("NFC", text or "")
 
 
 # --------------------------------------------------------------------------- fetching
@@ -649,7 +576,7 @@ def _scrape_one(fetcher: _Fetcher, url: str, out_dir: Path) -> PageRecord:
             final_url=final_url, http_status=status,
         )
 
-    html, encoding, encoding_source = decode_html(body, content_type)
+    html, encoding, encoding_source = decode_bytes(body, content_type)
     tree = _parse_tree(html)
     title, (published, published_source) = (
         (_title(tree), _published_in_page(tree)) if tree is not None else (None, (None, None))
