@@ -13,11 +13,7 @@ _COMMAND_MODULES = ("clean", "scrape", "corpus", "annotate", "model", "pretrain"
 
 def _register() -> None:
     for name in _COMMAND_MODULES:
-        try:
-            importlib.import_module(f"plannlp.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"plannlp.cli.{name}":
-                raise
+        importlib.import_module(f"plannlp.cli.{name}")
 
 
 def main() -> None:
