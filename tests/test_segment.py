@@ -64,3 +64,12 @@ def test_char_word_round_trip(words, data):
     span = Span(tokens[i][0], tokens[j][1], "INDICATOR")
     tags, misaligned = spans_to_tags([span], tokens)
     assert misaligned == [] and tags_to_spans(tags, tokens) == [span]
+
+
+def test_words_underthesea_rewrites_are_still_placed():
+    # underthesea maps "Ð" to "Đ" and corrects "nghành" to "ngành"; tokens keep the text's own spelling
+    text = "Ðây là nghành y tế tỉnh Ðắk Lắk, năm 2030 đạt 95%."
+    tokens = to_words(segment(text))
+    assert [t.text for t in tokens][:4] == ["Ðây", "là", "nghành", "y tế"]
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert all(a.end <= b.start for a, b in zip(tokens, tokens[1:]))

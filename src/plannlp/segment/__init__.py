@@ -21,10 +21,6 @@ from dataclasses import dataclass
 _LIST_MARKER = re.compile(r"^\s*(\d{1,3}|[a-zđ]|[IVXLCivxlc]{1,6})[.)]$")
 
 
-class SegmentationError(RuntimeError):
-    """underthesea returned a token that cannot be found in the text."""
-
-
 @dataclass(frozen=True, slots=True)
 class Token:
     start: int
@@ -56,8 +52,9 @@ def _align(text: str, words: Sequence[str], offset: int) -> list[Token]:
     """Place underthesea's words in ``text`` (which starts at ``offset`` in the document).
 
     underthesea may move tone marks (``hoà`` -> ``hòa``) but keeps each syllable's length in NFC,
-    so a syllable is matched at the cursor by length and base letters, and searched for only
-    when that fails.
+    so a syllable is matched at the cursor by length and base letters. It also rewrites a few
+    characters and misspellings (``Ð`` -> ``Đ``, ``nghành`` -> ``ngành``); when the quick match
+    fails, the words are placed by a character alignment of the whole chunk instead.
     """
     tokens: list[Token] = []
     cursor = 0
@@ -69,16 +66,46 @@ def _align(text: str, words: Sequence[str], offset: int) -> list[Token]:
                 cursor += 1
             candidate = text[cursor : cursor + len(syllable)]
             if candidate != syllable and _base_letters(candidate) != _base_letters(syllable):
-                found = text.find(syllable, cursor)
-                if found < 0:
-                    raise SegmentationError(f"cannot find {syllable!r} after offset {offset + cursor}")
-                cursor = found
+                return _align_by_characters(text, words, offset)
             if start is None:
                 start = cursor
             cursor += len(syllable)
             end = cursor
         if start is not None:
             tokens.append(Token(offset + start, offset + end, text[start:end]))  # type: ignore[index]
+    return tokens
+
+
+def _align_by_characters(text: str, words: Sequence[str], offset: int) -> list[Token]:
+    """Words placed through a diff of the chunk's and the words' non-space characters.
+
+    Each word covers the text characters its own characters were aligned to; a word whose
+    characters all align to nothing (underthesea inserted it) is dropped, so tokens never
+    overlap and always point at real text.
+    """
+    from difflib import SequenceMatcher
+
+    text_pos = [i for i, ch in enumerate(text) if not ch.isspace()]
+    text_chars = "".join(text[i] for i in text_pos)
+    word_chars = "".join("".join(w.split()) for w in words)
+    target: list[int | None] = [None] * len(word_chars)
+    matcher = SequenceMatcher(None, _base_letters(text_chars), _base_letters(word_chars), autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op in ("equal", "replace"):
+            for k in range(b2 - b1):  # spread a replaced run over the text run it replaces
+                target[b1 + k] = text_pos[a1 + min(k * (a2 - a1) // max(b2 - b1, 1), a2 - a1 - 1)]
+    tokens: list[Token] = []
+    i = 0
+    floor = 0
+    for word in words:
+        width = len("".join(word.split()))
+        placed = [t for t in target[i : i + width] if t is not None and t >= floor]
+        i += width
+        if not placed:
+            continue
+        start, end = min(placed), max(placed) + 1
+        tokens.append(Token(offset + start, offset + end, text[start:end]))
+        floor = end
     return tokens
 
 

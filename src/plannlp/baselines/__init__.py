@@ -1,0 +1,58 @@
+"""The two baselines behind the common tagger interface: a rule tagger and a CRF.
+
+``plannlp.baselines.rules.RuleTagger`` needs no training; ``plannlp.baselines.crf.CrfTagger``
+learns from gold JSONL. Both are trained from a committed YAML config (``experiments/rules.yaml``,
+``experiments/crf.yaml``) through :func:`plannlp.systems.train`, and both pick their settings on
+dev strict micro F1. This module holds what the two trainers share.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from plannlp.data import DataError, Document
+
+SELECTION_METRIC = "dev strict micro F1"
+
+# (gold documents, predicted documents) -> a score to maximise
+Scorer = Callable[[Sequence[Document], Sequence[Document]], float]
+
+
+def strict_micro_f1(gold: Sequence[Document], predicted: Sequence[Document]) -> float:
+    """Strict micro F1 of :func:`plannlp.evaluate.evaluate` (spans outside gold regions are not scored)."""
+    from plannlp.evaluate import evaluate
+
+    return float(evaluate(gold, predicted, bootstrap=0).to_json()["strict"]["micro"]["f1"])
+
+
+def check_keys(config: dict[str, Any], known: Iterable[str], config_path: Path | None) -> None:
+    unknown = sorted(set(config) - set(known) - {"system"})
+    if unknown:
+        raise DataError(f"{config_path or 'config'}: unknown keys {', '.join(unknown)}")
+
+
+def read_split(path: str | Path | None, what: str) -> list[Document]:
+    """The gold documents of a split file (``what`` names it in errors)."""
+    from plannlp.io import read_documents
+
+    if path is None:
+        raise DataError(f"the config names no {what} file")
+    docs = list(read_documents(path))
+    if not docs:
+        raise DataError(f"{path}: the {what} file holds no documents")
+    return docs
+
+
+def write_run_records(out_dir: Path, resolved: dict[str, Any], metrics: dict[str, Any]) -> None:
+    """``train_config.yaml`` (the config with everything resolved) and ``metrics.json`` beside the model."""
+    import yaml
+
+    from plannlp.io import atomic_writer
+
+    with atomic_writer(out_dir / "train_config.yaml") as fh:
+        yaml.safe_dump(resolved, fh, allow_unicode=True, sort_keys=False)
+    with atomic_writer(out_dir / "metrics.json") as fh:
+        fh.write(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")

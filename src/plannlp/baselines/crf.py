@@ -1,0 +1,372 @@
+"""A linear-chain CRF over words (sklearn-crfsuite): the feature-based baseline.
+
+Words come from :func:`plannlp.segment.segment` (underthesea, with character offsets); tags
+from :func:`plannlp.bio.spans_to_tags` and back with :func:`plannlp.bio.tags_to_spans`. The
+features (:func:`plannlp.baselines.features.token_features`) are the word, its lower case, shape,
+first and last syllable, number tests, membership of the rule tagger's word lists and agency
+gazetteer, underthesea POS tags, and the same for the words within ``window``.
+
+A span's score is the mean marginal probability of its words' tags.
+
+Training (:func:`train_from_config`) uses the gold sentences that lie wholly inside labelled
+regions, fits one CRF per (c1, c2) of the grid and keeps the best on dev strict micro F1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import pickle
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from plannlp.baselines import Scorer
+from plannlp.baselines import features as fx
+from plannlp.bio import spans_to_tags, tag_names, tags_to_spans
+from plannlp.data import DataError, Document, Span
+from plannlp.labels import LABELS
+from plannlp.segment import Sentence, segment
+
+SYSTEM = "crf"
+MODEL_FILE = "crf.pkl"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CrfSettings:
+    c1: float = 0.1  # L1 penalty
+    c2: float = 0.1  # L2 penalty
+    max_iterations: int = 150
+    window: int = 2  # neighbouring words seen by each word's features
+    pos: bool = True  # underthesea POS tags as features
+    rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
+    scheme: str = "BIO"
+    labels: tuple[str, ...] = LABELS
+    all_possible_transitions: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["labels"] = list(self.labels)
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> CrfSettings:
+        known = {f.name for f in dataclasses.fields(cls)}
+        options = {k: v for k, v in obj.items() if k in known}
+        if "labels" in options:
+            options["labels"] = tuple(options["labels"])
+        return cls(**options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words and their features
+
+
+def pos_tags(words: Sequence[str]) -> list[str]:
+    """underthesea's POS tags for our own words (its CRF tagger run on a given word list, so the
+    tags line up with our tokens; ``underthesea.pos_tag`` would re-tokenise the text)."""
+    from underthesea.pipeline.pos_tag.model_crf import CRFPOSTagPredictor
+
+    return [tag for _, tag in CRFPOSTagPredictor.Instance().predict(list(words))]
+
+
+def _range_tags(ranges: Sequence[tuple[int, int, str]], sentences: Sequence[Sentence]) -> list[list[str]]:
+    """Per word: ``B<label>``/``I<label>`` where a character range begins/continues, else ``O``."""
+    out = []
+    for sentence in sentences:
+        tags = []
+        for token in sentence.tokens:
+            tag = "O"
+            for start, end, label in ranges:
+                if start <= token.start and token.end <= end:
+                    tag = ("B" if token.start == start else "I") + label
+                    break
+            tags.append(tag)
+        out.append(tags)
+    return out
+
+
+def gazetteer_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
+    """Per word: ``B``/``I`` where an agency-gazetteer match (the rule tagger's) begins/continues, else ``O``."""
+    from plannlp.baselines.rules import agency_mentions
+
+    return _range_tags([(start, end, "") for start, end in agency_mentions(text)], sentences)
+
+
+def rule_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
+    """Per word: the built-in rule tagger's tag (``B-VALUE`` ...), for stacking."""
+    from plannlp.baselines.rules import default_tagger
+
+    return _range_tags([(s.start, s.end, f"-{s.label}") for s in default_tagger().tag_text(text)], sentences)
+
+
+def sentence_features(
+    text: str, sentences: Sequence[Sentence], settings: CrfSettings
+) -> list[list[dict[str, Any]]]:
+    gazetteer = gazetteer_tags(text, sentences)
+    rules = rule_tags(text, sentences) if settings.rule_features else [None] * len(sentences)
+    rows = []
+    for sentence, gaz, rule in zip(sentences, gazetteer, rules):
+        words = [t.text for t in sentence.tokens]
+        pos = pos_tags(words) if settings.pos else None
+        rows.append(fx.token_features(words, pos, gaz, settings.window, rule))
+    return rows
+
+
+@dataclass
+class DataCounts:
+    """What became of the gold sentences (kept in metrics.json)."""
+
+    documents: int = 0
+    sentences: int = 0
+    sentences_outside_regions: int = 0
+    sentences_with_misaligned_spans: int = 0
+    misaligned_spans: int = 0
+    spans_across_sentences: int = 0
+    sentences_used: int = 0
+    words_used: int = 0
+    spans_used: int = 0
+
+
+@dataclass
+class Featurised:
+    """Gold documents turned into CRF input, kept apart per document for scoring."""
+
+    docs: list[Document]
+    sentences: list[tuple[Sentence, ...]]
+    X: list[list[dict[str, Any]]]  # sentences used for training (inside regions, aligned)
+    y: list[list[str]]
+    doc_X: list[list[list[dict[str, Any]]]]  # every sentence of every document, for prediction
+    counts: DataCounts
+
+
+def featurise(docs: Sequence[Document], settings: CrfSettings) -> Featurised:
+    """Segment and featurise gold documents; training pairs come from the sentences wholly inside
+    labelled regions whose spans (of ``settings.labels``) fall on word boundaries."""
+    counts = DataCounts(documents=len(docs))
+    X: list[list[dict[str, Any]]] = []
+    y: list[list[str]] = []
+    all_sentences, doc_X = [], []
+    for doc in docs:
+        sentences = segment(doc.text)
+        feats = sentence_features(doc.text, sentences, settings)
+        all_sentences.append(sentences)
+        doc_X.append(feats)
+        covered = set()
+        for sentence, row in zip(sentences, feats):
+            counts.sentences += 1
+            inside = [s for s in doc.spans if sentence.start <= s.start and s.end <= sentence.end]
+            covered.update(inside)
+            inside = [s for s in inside if s.label in settings.labels]  # the config's labels only
+            if not doc.in_regions(sentence.start, sentence.end):
+                counts.sentences_outside_regions += 1
+                continue
+            tags, misaligned = spans_to_tags(inside, sentence.offsets, settings.scheme)
+            if misaligned:
+                counts.sentences_with_misaligned_spans += 1
+                counts.misaligned_spans += len(misaligned)
+                continue
+            X.append(row)
+            y.append(tags)
+            counts.sentences_used += 1
+            counts.words_used += len(row)
+            counts.spans_used += len(inside)
+        counts.spans_across_sentences += len(set(doc.spans) - covered)
+    return Featurised(list(docs), all_sentences, X, y, doc_X, counts)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tagger
+
+
+class CrfTagger:
+    """A trained CRF and the settings its features were built with."""
+
+    system = SYSTEM
+
+    def __init__(self, crf: Any, settings: CrfSettings) -> None:
+        self.crf = crf
+        self.settings = settings
+
+    @classmethod
+    def fit(
+        cls, X: Sequence[Sequence[dict[str, Any]]], y: Sequence[Sequence[str]], settings: CrfSettings
+    ) -> CrfTagger:
+        import sklearn_crfsuite
+
+        allowed = set(tag_names(settings.labels, settings.scheme))
+        stray = {tag for tags in y for tag in tags} - allowed
+        if stray:
+            raise DataError(f"training tags {sorted(stray)} are not in the label order {list(settings.labels)}")
+        crf = sklearn_crfsuite.CRF(
+            algorithm="lbfgs",
+            c1=settings.c1,
+            c2=settings.c2,
+            max_iterations=settings.max_iterations,
+            all_possible_transitions=settings.all_possible_transitions,
+        )
+        crf.fit(list(X), list(y))
+        return cls(crf, settings)
+
+    def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
+        spans: list[Span] = []
+        if not rows:
+            return spans
+        paths = self.crf.predict(list(rows))
+        marginals = self.crf.predict_marginals(list(rows))
+        for sentence, path, margin in zip(sentences, paths, marginals):
+            scores = [min(1.0, max(0.0, m[tag])) for tag, m in zip(path, margin)]
+            spans.extend(tags_to_spans(path, sentence.offsets, self.settings.scheme, scores=scores))
+        return spans
+
+    def predict(
+        self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]] | None = None
+    ) -> list[Document]:
+        """Documents with the CRF's spans (scored); ``sentences`` skips segmentation."""
+        if sentences is not None and len(sentences) != len(docs):
+            raise ValueError(f"{len(sentences)} segmentations for {len(docs)} documents")
+        out = []
+        for i, doc in enumerate(docs):
+            sents = tuple(sentences[i]) if sentences is not None else segment(doc.text)
+            rows = sentence_features(doc.text, sents, self.settings)
+            out.append(dataclasses.replace(doc, spans=tuple(self._spans(sents, rows)), regions=None))
+        return out
+
+    def predict_featurised(self, data: Featurised) -> list[Document]:
+        """Predictions for documents already segmented and featurised (model selection)."""
+        return [
+            dataclasses.replace(doc, spans=tuple(self._spans(sents, rows)), regions=None)
+            for doc, sents, rows in zip(data.docs, data.sentences, data.doc_X)
+        ]
+
+    def save(self, directory: str | Path, **extra: Any) -> None:
+        from plannlp.systems import write_manifest
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{MODEL_FILE}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(self.crf, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(directory / MODEL_FILE)
+        write_manifest(
+            directory,
+            SYSTEM,
+            settings=self.settings.to_json(),
+            tags=tag_names(self.settings.labels, self.settings.scheme),
+            model_file=MODEL_FILE,
+            **extra,
+        )
+
+    @classmethod
+    def load(cls, directory: str | Path) -> CrfTagger:
+        from plannlp.systems import read_manifest
+
+        manifest = read_manifest(directory)
+        if manifest["system"] != SYSTEM:
+            raise DataError(f"{directory}: holds a {manifest['system']!r} model, not {SYSTEM!r}")
+        path = Path(directory) / manifest.get("model_file", MODEL_FILE)
+        if not path.is_file():
+            raise DataError(f"{directory}: the CRF model file {path.name} is missing")
+        with open(path, "rb") as fh:
+            crf = pickle.load(fh)
+        return cls(crf, CrfSettings.from_json(manifest.get("settings", {})))
+
+
+# ---------------------------------------------------------------------------------------------
+# Training from a config
+
+_CONFIG_KEYS = (
+    "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
+    "window", "pos", "rule_features", "selection_metric",
+)  # fmt: skip
+
+
+def train_from_config(
+    config: dict[str, Any],
+    config_path: Path,
+    scorer: Scorer | None = None,
+) -> Path:
+    """Fit one CRF per (c1, c2) of the config's grid on the training gold, keep the best on dev
+    strict micro F1, save it with its config, label order and dev score in ``output_dir``."""
+    from plannlp.baselines import SELECTION_METRIC, check_keys, read_split, strict_micro_f1, write_run_records
+
+    check_keys(config, _CONFIG_KEYS, config_path)
+    scorer = scorer or strict_micro_f1
+    labels = tuple(config.get("labels") or LABELS)
+    if set(labels) - set(LABELS) or len(set(labels)) != len(labels):
+        raise DataError(f"{config_path}: labels must be distinct names from {', '.join(LABELS)}")
+    c1_grid = _grid(config.get("c1", [0.1]), "c1", config_path)
+    c2_grid = _grid(config.get("c2", [0.1]), "c2", config_path)
+    base = CrfSettings(
+        max_iterations=int(config.get("max_iterations", 150)),
+        window=int(config.get("window", 2)),
+        pos=bool(config.get("pos", True)),
+        rule_features=bool(config.get("rule_features", False)),
+        scheme=str(config.get("scheme", "BIO")),
+        labels=labels,
+    )
+    out_dir = Path(config.get("output_dir") or "models/crf")
+    started = time.monotonic()
+    train_docs = read_split(config.get("train_file"), "train")
+    dev_docs = read_split(config.get("dev_file"), "dev")
+    train = featurise(train_docs, base)
+    dev = featurise(dev_docs, base)
+    featurise_s = time.monotonic() - started
+    log.info("training sentences: %s", dataclasses.asdict(train.counts))
+    if not train.X:
+        raise DataError(f"{config.get('train_file')}: no training sentence lies inside a labelled region")
+
+    trials = []
+    best: tuple[float, CrfTagger] | None = None
+    for c1 in c1_grid:
+        for c2 in c2_grid:
+            settings = dataclasses.replace(base, c1=c1, c2=c2)
+            fit_started = time.monotonic()
+            tagger = CrfTagger.fit(train.X, train.y, settings)
+            score = scorer(dev_docs, tagger.predict_featurised(dev))
+            fit_s = round(time.monotonic() - fit_started, 1)
+            trials.append({"c1": c1, "c2": c2, "dev_strict_micro_f1": score, "fit_s": fit_s})
+            log.info("c1=%s c2=%s: dev strict micro F1 %.4f", c1, c2, score)
+            if best is None or score > best[0]:
+                best = (score, tagger)
+    assert best is not None
+    dev_score, tagger = best
+    summary = {
+        "dev_strict_micro_f1": dev_score,
+        "c1": tagger.settings.c1,
+        "c2": tagger.settings.c2,
+        "train_counts": dataclasses.asdict(train.counts),
+        "dev_counts": dataclasses.asdict(dev.counts),
+        "featurise_s": round(featurise_s, 1),
+        "total_s": round(time.monotonic() - started, 1),
+    }
+    tagger.save(out_dir, training=summary)
+    resolved = {
+        "system": SYSTEM,
+        **{k: v for k, v in config.items() if k != "system"},
+        "output_dir": str(out_dir),
+        "seed": config.get("seed", 0),
+        "labels": list(labels),
+        "tags": tag_names(labels, base.scheme),
+        "scheme": base.scheme,
+        "selection_metric": SELECTION_METRIC,
+        "selected": {"c1": tagger.settings.c1, "c2": tagger.settings.c2},
+        "dev_strict_micro_f1": dev_score,
+    }
+    write_run_records(out_dir, resolved, {**summary, "grid": trials})
+    log.info("saved %s (dev strict micro F1 %.4f)", out_dir, dev_score)
+    return out_dir
+
+
+def _grid(values: Any, name: str, config_path: Path) -> list[float]:
+    values = values if isinstance(values, list) else [values]
+    try:
+        grid = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise DataError(f"{config_path}: {name} must be a number or a list of numbers") from None
+    if not grid or any(v < 0 for v in grid):
+        raise DataError(f"{config_path}: {name} must be non-negative")
+    return grid

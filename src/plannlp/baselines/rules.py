@@ -1,0 +1,893 @@
+"""A rule tagger for the five labels: patterns and word lists, no training needed.
+
+``RuleTagger().predict(docs)`` tags documents with the built-in patterns, e.g. to pre-annotate
+text for labellers::
+
+    from plannlp.baselines.rules import RuleTagger
+    from plannlp.data import Document
+    [doc] = RuleTagger().predict([Document("d1", "Phấn đấu đến năm 2030 trên 95% dân số ...")])
+
+How it reads a document, line by line (a line is a paragraph of cleaned text):
+
+* a *piece* is a sentence or a ``;``-separated item; a figure (comparators + VALUE) in a piece is a
+  target when the piece has a target cue (``phấn đấu``, ``đạt``, ``đến năm`` ...) or lies under a
+  target heading (``Mục tiêu cụ thể``), and no past cue (``đã đạt``, ``hiện nay`` ...) says it
+  describes the past;
+* a figure followed by a level verb and another figure belongs to an indicator
+  (``trẻ dưới 1 tuổi đạt 95%``: only ``95%`` is a level), and so does a bound inside what a share
+  counts (``100% trạm y tế có ít nhất một bác sĩ``: only ``100%``);
+* the INDICATOR is the clause before the level (up to ``đạt``, ``xuống`` ...) or, when that is
+  empty or ends in ``có``, the clause after it, up to a purpose clause (``hướng tới``, ``nhằm``);
+* YEARs are labelled in target pieces, in headings (``a) Đến năm 2025:``), in task sentences
+  (``hoàn thành trước năm 2025``) and in time cells of implementation tables;
+* AGENCYs come from the gazetteer (``plannlp/resources/agencies.txt``) with administrative tails
+  and qualifiers, where the sentence gives them a role or the line is a table cell.
+
+:func:`train_from_config` makes it a tuned baseline: it adds the agency names, comparators and
+units of the training gold to the lists, learns which words mark a target piece, and picks the
+settings on dev strict micro F1 (``plannlp train experiments/rules.yaml``; the tuned tagger is
+then ``plannlp.systems.load_tagger("models/rules")``). Spans carry no score.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from plannlp.baselines import Scorer
+from plannlp.baselines import features as fx
+from plannlp.data import DataError, Document, Span
+from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR
+from plannlp.segment import Sentence
+
+SYSTEM = "rules"
+# which span wins where two overlap: levels first, the broad phrases last
+_PRIORITY = {VALUE: 0, COMPARATOR: 1, YEAR: 2, INDICATOR: 3, AGENCY: 4}
+_EDGE = " \t;.,:!?()[]{}\"'“”‘’…-–—/|*+•"
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """The tunable choices of the tagger (picked on dev by :func:`train_from_config`)."""
+
+    # what, short of a strong cue (phấn đấu, chỉ tiêu, đến năm ...), makes a figure a target:
+    # "all": a weak cue word (đạt, duy trì ...) or a comparator; "verbs": a weak cue word; "none"
+    weak_cues: str = "all"
+    target_sections: bool = True  # figures under a target heading are targets without a cue
+    learned_cue_precision: float | None = None  # use learned cue words at least this precise
+    indicators: bool = True
+    indicator_comma_stop: bool = True  # a comma ends the indicator after a level
+    indicator_left_comma_stop: bool = True  # a comma starts the indicator before a level
+    indicator_max_words: int = 30
+    task_years: bool = True  # years of assigned tasks ("hoàn thành trước năm 2025")
+    year_cells: bool = True  # lines holding only years: time cells of implementation tables
+    agency_role: str = "sentence"  # where a role cue must be: "sentence", "line" or "none"
+    agency_after_cua: bool = False  # keep agencies right after "của" (authors, mostly)
+
+    def __post_init__(self) -> None:
+        if self.weak_cues not in ("all", "verbs", "none"):
+            raise ValueError(f"weak_cues must be all, verbs or none, got {self.weak_cues!r}")
+        if self.agency_role not in ("sentence", "line", "none"):
+            raise ValueError(f"agency_role must be sentence, line or none, got {self.agency_role!r}")
+
+
+@dataclass(frozen=True)
+class RuleLexicon:
+    """Words learned from training gold, added to the built-in lists."""
+
+    agencies: tuple[str, ...] = ()
+    comparators: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    denominators: tuple[str, ...] = ()
+    target_cues: dict[str, float] = dataclasses.field(default_factory=dict)  # word -> precision
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> RuleLexicon:
+        return cls(
+            agencies=tuple(obj.get("agencies", ())),
+            comparators=tuple(obj.get("comparators", ())),
+            units=tuple(obj.get("units", ())),
+            denominators=tuple(obj.get("denominators", ())),
+            target_cues=dict(obj.get("target_cues", {})),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Patterns
+
+# a number or a range of numbers ("34-35"), not inside a date (5-4-2024) or a decree number (281/QĐ)
+_NUM = r"(?<![\w/.,\-–])\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?(?!\d|[.,\-–]\d|/\w)"
+_YEAR_NUM = r"(?:19|20)\d\d"
+# regex literals are matched against key text (features.text_key): "đoạn" is keyed "đọan"
+_YEAR = fx.text_key(
+    rf"(?:(?<!\w)(?:năm|giai\s+đoạn)\s+)?(?<![\w/.\-–]){_YEAR_NUM}"
+    rf"(?:\s*[-–]\s*{_YEAR_NUM})?(?![\w/]|[-–.,]\d)"
+)
+# a year in a full date, or in a reporting period ("10 tháng năm 2025", "tính đến hết năm 2022")
+_DATE_BEFORE = re.compile(
+    r"ngày\s+\d{1,2}\s*(?:tháng|[/\-.])\s*\d{1,2}\s*(?:năm\s*)?$|[/\-.]\s*$"
+    r"|(?:\d+|các|những)\s+tháng(?:\s+(?:đầu|cuối))?\s+(?:năm\s*)?$|quý\s+[IV\d]+\s*(?:năm\s*)?$"
+    r"|tính\s+đến(?:\s+hết)?\s+(?:năm\s*)?$",
+    re.I,
+)
+# a year of a referenced document ("Nghị quyết số 20-NQ/TW ... năm 2017", "Luật ... năm 2008")
+_DOC_REF = re.compile(
+    r"(?<!\w)(?:luật|quyết\s+định\s+số|nghị\s+quyết|chỉ\s+thị|nghị\s+định|thông\s+tư|công\s+văn|"
+    r"kết\s+luận|thông\s+báo\s+số|hướng\s+dẫn\s+số|số\s+\d)(?!\w)[^,;:]{0,60}$"
+    r"|(?:thời\s+kỳ|tầm\s+nhìn\s+đến)\s*$"
+    # the period in the name of a programme or strategy ("Chương trình ... giai đoạn 2021 - 2030")
+    r"|(?<!\w)(?:chương\s+trình|chiến\s+lược|quy\s+hoạch|đề\s+án)(?!\w)(?:[^,;:.()]|,\s*chống){0,120}$",
+    re.I,
+)
+_TIME_PREPOSITION = re.compile(fx.text_key(r"(?:đến|vào|trong|trước|tới|hết|từ|giai\s+đoạn|năm)\s*$"), re.I)
+_MARKER = r"(?:[-+*•–]|\(?\d{1,2}(?:\.\d{1,2})*[.)]|\(?[a-zđ][.)]|[IVX]{1,5}[.)])"
+_HEADING_MARKER = re.compile(rf"^\s*{_MARKER}\s*", re.I)
+_TARGET_HEADING = re.compile(r"mục\s+tiêu|chỉ\s+tiêu|(?<!\w)đến\s+(?:hết\s+)?năm|phấn\s+đấu|tầm\s+nhìn", re.I)
+_TARGET_LEAD = re.compile(rf"^\s*(?:{_MARKER}\s*)?(?:các\s+)?(?:mục\s+tiêu|chỉ\s+tiêu)(?!\w)", re.I)
+_PAST_HEADING = re.compile(r"kết\s+quả|thực\s+trạng|tình\s+hình|đánh\s+giá|bối\s+cảnh|sự\s+cần\s+thiết", re.I)
+_OTHER_HEADING = re.compile(
+    r"nhiệm\s+vụ|giải\s+pháp|tổ\s+chức\s+thực\s+hiện|kinh\s+phí|căn\s+cứ|phân\s+công|nơi\s+nhận|"
+    r"quan\s+điểm|phạm\s+vi|đối\s+tượng",
+    re.I,
+)
+_RECIPIENTS = re.compile(r"^\s*nơi\s+nhận", re.I)
+_APPENDIX = re.compile(r"phụ\s+lục|danh\s+mục|(?<!\w)biểu(?!\w)", re.I)
+_PIECE_END = re.compile(r";|[.!?](?=\s|$)")
+_YEAR_ONLY_LINE = re.compile(rf"^\W*(?:{_YEAR})(?:\s*(?:,|và|-|–)\s*(?:{_YEAR}))*\W*$", re.I)
+# a figure compared with the same period of a past year is a result, not a target
+_PAST_AFTER = re.compile(r"cùng\s+kỳ|so\s+với\s+năm\s+trước", re.I)
+# "Mỗi thôn, bản có một nhân viên y tế": a count per unit is a level (guideline, Values)
+_PER_UNIT_HAS = re.compile(r"(?<!\w)mỗi\s[^,;:]{0,40}\s(?:có|được)\s*$", re.I)
+_DATED_EVENT = re.compile(r"^\W*(?:ngày\s+\d{1,2}\s*(?:tháng\s*\d{1,2}|[/\-.]\s*\d{1,2})|tháng\s+\d{1,2}\s*(?:năm|/))", re.I)
+_LEFT_TAIL = re.compile(
+    r"(?:\s(?:giảm|tăng)?\s*từ\s+\d[^,;]*|(?:\s+(?:tăng\s+thêm|tăng|giảm|thêm|từ|đến|cả))+)\s*$", re.I
+)
+_CELL_REACH = 3  # lines around a year-only line searched for an agency cell
+_COORDINATION_END = re.compile(r"\s(?:và|hoặc)\s*$", re.I)
+_DURATION = re.compile(r"\d\s*(?:năm|tháng|ngày|giờ)$", re.I)
+_LEVEL_VERB = r"(?<!\w)(?:đạt|là|xuống|lên|còn|ở\s+mức)(?!\w)"
+_LEVEL_VERB_BEFORE = re.compile(_LEVEL_VERB + r"\s*$", re.I)
+# an indicator's usual head words: a phrase starting with one names what is measured
+_MEASURE_HEAD = re.compile(
+    r"(?:tỷ|tỉ)\s+(?:lệ|suất|số|trọng)|số\s+(?:lượng|người|ca|trẻ)|tuổi\s+thọ|chiều\s+cao|mức|tổng|tốc\s+độ", re.I
+)
+_TASK_CUES = ("hoàn thành", "thời gian", "thực hiện", "triển khai", "tổ chức")
+
+
+def _words_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(fx.alternation(phrases), re.I)
+
+
+class _Patterns:
+    """The compiled patterns of one lexicon (built-in lists plus learned words)."""
+
+    def __init__(self, lexicon: RuleLexicon) -> None:
+        comparators = (*fx.COMPARATORS, *lexicon.comparators)
+        cmp_alt = fx.alternation((*comparators, *fx.CHANGE_COMPARATORS))
+        units = fx.alternation((u for u in (*fx.UNITS, *lexicon.units) if u not in ("%", "‰")), left_bound=False)
+        denominators = fx.alternation((*fx.DENOMINATORS, *lexicon.denominators))
+        number_words = fx.alternation(fx.NUMBER_WORDS)
+        ratio = rf"(?:\s*/\s*(?:\d+(?:[.,]\d+)*\s*)?{denominators})"
+        value = (
+            rf"(?P<value>(?:mỗi\s+(?:năm|tháng|quý|tuần)\s+(?:\d+|{number_words})\s+lần)"
+            rf"|{_NUM}\s?[%‰](?:/năm)?"
+            rf"|{_NUM}\s*{units}{ratio}?"
+            rf"|{_NUM}(?:\s+[^\W\d_]+){{1,2}}{ratio}"
+            rf"|(?P<bare>{_NUM}(?:{ratio})?(?!\w)|{number_words}(?:\s+{number_words})*))"
+        )
+        # comparators written before a level (two in a row are two spans: "tăng ít nhất 10%")
+        self.figure = re.compile(rf"(?P<cmps>(?:{cmp_alt}\s*)*){value}", re.I)
+        self.comparator = re.compile(cmp_alt, re.I)
+        self.year = re.compile(_YEAR, re.I)
+        strong = ("phấn đấu", "chỉ tiêu", "mục tiêu", "đến năm", "vào năm", "đến hết năm",
+                  "giảm xuống", "tăng lên", "sẽ", "quyết tâm")  # fmt: skip
+        self.strong_cue = _words_pattern(strong)
+        comparator_words = {*comparators, *fx.CHANGE_COMPARATORS, "trở lên"}
+        self.weak_cue = _words_pattern(c for c in fx.TARGET_CUES if c not in strong and c not in comparator_words)
+        # a past cue, or a piece that opens with a bare year ("Năm 2023 đạt 85%")
+        opening_year = rf"^\W*(?:năm|trong\s+năm|tính\s+đến\s+năm)\s+{_YEAR_NUM}(?!\s*[-–])"
+        self.past_cue = re.compile(fx.alternation((*fx.PAST_CUES, *fx.DEFINITION_CUES)) + "|" + opening_year, re.I)
+        self.level_verb_end = re.compile(fx.alternation(fx.LEVEL_VERBS) + r"\s*$", re.I)
+        self.has_end = re.compile(r"(?<!\w)(?:có|với)\s*$", re.I)
+        # what opens a clause before its indicator: list markers, verbs ("tăng trưởng" is a
+        # measure, not "tăng"), a year phrase
+        year_phrase = fx.text_key(
+            rf"(?:đến|vào|trong|tới)?\s*(?:năm|giai\s+đoạn)\s+{_YEAR_NUM}(?:\s*[-–]\s*{_YEAR_NUM})?"
+        )
+        leading_verb = rf"(?!tăng\s+trưởng){fx.alternation(fx.LEADING_VERBS)}"
+        self.leading = re.compile(rf"^(?:\s|{_MARKER}|{leading_verb}|{year_phrase}|[,:])+", re.I)
+        self.indicator_after = re.compile(
+            fx.alternation(("phấn đấu", "chỉ tiêu", "mục tiêu", "quyết tâm", "đạt", "là", "sẽ")), re.I
+        )
+        self.indicator_stop = re.compile(
+            fx.alternation(fx.INDICATOR_STOPS) + rf"|(?<!\w)(?:cả\s+)?năm\s+{_YEAR_NUM}", re.I
+        )
+        self.role = _words_pattern(fx.ROLE_CUES)
+        self.task = _words_pattern(_TASK_CUES)
+        self.title_before = re.compile(fx.alternation(fx.TITLE_WORDS) + r"\s*$", re.I)
+        self.owner_or_place_before = re.compile(r"(?<!\w)(?:của|tại|ở|thuộc|trụ\s+sở)\s*$", re.I)
+        self.agency = self._agency_pattern(lexicon.agencies)
+        # where an agency can start: the first words of the names (the full pattern is tried only
+        # there, which is much faster than scanning the text with it)
+        first_words = {e.name.split()[0] for e in fx.builtin_gazetteer()} | {n.split()[0] for n in lexicon.agencies}
+        self.agency_start = re.compile(
+            r"(?<![\w\-/])" + fx.alternation((*first_words, "Ban", "các"), left_bound=False), re.I
+        )
+
+    @staticmethod
+    def _agency_pattern(learned: Sequence[str]) -> re.Pattern[str]:
+        entries = list(fx.builtin_gazetteer())
+        known = {e.name for e in entries}
+        entries += [fx.GazetteerEntry(name, False) for name in learned if name not in known]
+        by_length = sorted(entries, key=lambda e: -len(e.name))
+        with_tail = "|".join(fx.gazetteer_entry_pattern(e.name) for e in by_length if e.takes_tail)
+        plain = "|".join(fx.gazetteer_entry_pattern(e.name) for e in by_length if not e.takes_tail)
+        level = rf"(?:các\s+)?{fx.alternation(fx.ADMIN_LEVELS)}"
+        name = rf"{fx.CAPITALISED_WORD}(?:\.?\s*{fx.CAPITALISED_WORD}){{0,3}}"
+        tail = rf"(?:\s+{level}(?:\s*[,/]\s*{level})*(?:\s+và\s+{level})?(?:\s+{name})?|\s+{name})"
+        stop = fx.alternation((*fx.ROLE_CUES, "và", "có", "là", "được", "để", "nhằm", "theo", "tại", "với", "các"))
+        steering = rf"(?<!\w)Ban\s+[Cc]hỉ\s+đạo(?:\s+(?!{stop})[^\W\d_][\w\-]*){{0,10}}"
+        qualifier = (
+            rf"(?:\s+(?:có\s+liên\s+quan|liên\s+quan|các\s+cấp|cấp\s+(?:tỉnh|huyện|xã)"
+            rf"|trên\s+địa\s+bàn(?:\s+{level}(?:\s*,\s*{level})*)?(?:\s+{name})?"
+            rf"|trực\s+thuộc\s+(?:trung\s+ương|{with_tail}|{plain})(?:\s+{level})?|chức\s+năng))"
+        )
+        group_word = fx.alternation(fx.GROUP_WORDS)
+        # "các cơ quan, đơn vị có liên quan": a qualified group, or a list of two or more heads
+        group = (
+            rf"(?<!\w)[Cc]ác\s+{group_word}(?:\s*,\s*(?:các\s+)?{group_word})*(?:\s+[^\W\d_]+){{0,3}}?"
+            rf"(?=\s+(?:có\s+liên\s+quan|liên\s+quan|trên\s+địa\s+bàn|chức\s+năng))"
+            rf"|(?<!\w)[Cc]ác\s+{group_word}(?:\s*,\s*(?:các\s+)?{group_word})+(?!\w)"
+        )
+        pattern = rf"(?:(?:{with_tail}){tail}?|{plain}|{steering}|{group}){qualifier}?"
+        return re.compile(pattern, re.I)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tagger
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """Comparators and a level found in a piece (NFC offsets)."""
+
+    comparators: tuple[tuple[int, int], ...]
+    value: tuple[int, int]
+    bare: bool  # a number without unit: a level only after a comparator or level verb
+
+    @property
+    def start(self) -> int:
+        return self.comparators[0][0] if self.comparators else self.value[0]
+
+    @property
+    def end(self) -> int:
+        return self.value[1]
+
+
+def _trim(text: str, start: int, end: int, keep_end: str = "") -> tuple[int, int]:
+    """Shrink ``[start, end)`` past white space and punctuation at its edges (spec: no edge punctuation)."""
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE and text[end - 1] not in keep_end:
+        end -= 1
+    return start, end
+
+
+def _lines(text: str) -> Iterable[tuple[int, int]]:
+    start = 0
+    for line in text.split("\n"):
+        yield start, start + len(line)
+        start += len(line) + 1
+
+
+def _pieces(key: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """``(start, end, sentence_start)`` of each ``;``-separated item or sentence of a line; items
+    of one sentence share its start (a cue before the first item governs the list)."""
+    out, cursor, sentence_start = [], start, start
+    for m in _PIECE_END.finditer(key, start, end):
+        if m.start() > cursor:
+            out.append((cursor, m.start(), sentence_start))
+        cursor = m.end()
+        if m.group() != ";":
+            sentence_start = cursor
+    if cursor < end:
+        out.append((cursor, end, sentence_start))
+    return out
+
+
+def _is_upper_line(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+class RuleTagger:
+    """Pattern rules for VALUE, COMPARATOR, YEAR, INDICATOR and AGENCY (see the module doc)."""
+
+    system = SYSTEM
+
+    def __init__(self, settings: RuleSettings | None = None, lexicon: RuleLexicon | None = None) -> None:
+        self.settings = settings or RuleSettings()
+        self.lexicon = lexicon or RuleLexicon()
+        self._p = _Patterns(self.lexicon)
+        self._cues = self._learned_cues()
+
+    def with_settings(self, settings: RuleSettings) -> RuleTagger:
+        """The same lexicon under other settings (patterns are shared, not recompiled)."""
+        other = object.__new__(RuleTagger)
+        other.settings, other.lexicon, other._p = settings, self.lexicon, self._p
+        other._cues = other._learned_cues()
+        return other
+
+    def _learned_cues(self) -> re.Pattern[str] | None:
+        threshold = self.settings.learned_cue_precision
+        if threshold is None:
+            return None
+        cues = [w for w, p in self.lexicon.target_cues.items() if p >= threshold]
+        return _words_pattern(cues) if cues else None
+
+    # -- public interface -------------------------------------------------------------------
+
+    def predict(
+        self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]] | None = None
+    ) -> list[Document]:
+        """Documents with the rules' spans; ``sentences`` is accepted for the common interface and
+        not needed (the rules split lines themselves)."""
+        return [dataclasses.replace(doc, spans=tuple(self.tag_text(doc.text)), regions=None) for doc in docs]
+
+    def tag_text(self, text: str) -> list[Span]:
+        """Spans over ``text`` (any normal form: offsets are into ``text`` as given)."""
+        view = fx.nfc_view(text)
+        spans = self._tag_key(fx.text_key(view.text))
+        return [Span(view.start(s.start), view.end(s.end), s.label) for s in spans]
+
+    def save(self, directory: str | Path, **extra: Any) -> None:
+        from plannlp.systems import write_manifest
+
+        write_manifest(
+            directory,
+            SYSTEM,
+            settings=dataclasses.asdict(self.settings),
+            lexicon=self.lexicon.to_json(),
+            **extra,
+        )
+
+    @classmethod
+    def load(cls, directory: str | Path) -> RuleTagger:
+        from plannlp.systems import read_manifest
+
+        manifest = read_manifest(directory)
+        if manifest["system"] != SYSTEM:
+            raise DataError(f"{directory}: holds a {manifest['system']!r} model, not {SYSTEM!r}")
+        try:
+            settings = RuleSettings(**manifest.get("settings", {}))
+        except TypeError as exc:
+            raise DataError(f"{directory}: bad rule settings: {exc}") from None
+        return cls(settings, RuleLexicon.from_json(manifest.get("lexicon", {})))
+
+    # -- the rules ------------------------------------------------------------------------------
+
+    def _tag_key(self, key: str) -> list[Span]:
+        found: list[tuple[int, int, str]] = []
+        section: str | None = None
+        recipients = False
+        lines = list(_lines(key))
+        # a year-only line near a line naming an agency is a time cell of a task table (a year-only
+        # line among figures is a statistics table)
+        line_agencies = [self._agencies(key, s, e) for s, e in lines]
+        for i, (line_start, line_end) in enumerate(lines):
+            line = key[line_start:line_end]
+            if not line.strip():
+                continue
+            if _RECIPIENTS.match(line):
+                recipients = True
+            elif recipients and (len(line.split()) > 15 or _APPENDIX.search(line)):
+                recipients = False  # the list is over: an appendix or body text follows
+            section = self._section(line, section)
+            upper = _is_upper_line(line)
+            year_cell = (
+                self.settings.year_cells
+                and bool(_YEAR_ONLY_LINE.match(line))
+                and any(line_agencies[max(0, i - _CELL_REACH) : i + _CELL_REACH + 1])
+            )
+            agencies_in_line = [] if recipients or upper else line_agencies[i]
+            line_has_role = bool(self._p.role.search(line))
+            agency_cell = self._is_agency_cell(key, line_start, line_end, agencies_in_line)
+            for start, end, sentence_start in _pieces(key, line_start, line_end):
+                piece = key[start:end]
+                list_cue = self._list_cue(key[sentence_start:start])
+                target_piece = self._figures_to_spans(key, start, end, section, list_cue, found)
+                for m in self._p.year.finditer(key, start, end):
+                    if self._year_is_labelled(key, start, m, target_piece, year_cell):
+                        found.append((*_trim(key, m.start(), m.end()), YEAR))
+                if _DATED_EVENT.match(piece):
+                    continue  # "Ngày 12 tháng 6 năm 2025, Quốc hội ...": an event of the past
+                role_here = {
+                    "sentence": bool(self._p.role.search(piece)),
+                    "line": line_has_role,
+                    "none": True,
+                }[self.settings.agency_role]
+                for a_start, a_end in agencies_in_line:
+                    if start <= a_start < end and (role_here or agency_cell):
+                        found.append((a_start, a_end, AGENCY))
+        return _resolve(found, key)
+
+    def _section(self, line: str, section: str | None) -> str | None:
+        """The kind of section a line is in: ``target`` under a target heading, ``past`` under a
+        results heading, else None; only headings change it."""
+        if _TARGET_LEAD.match(line):
+            return "target"  # "(1) Mục tiêu cụ thể đến năm 2030: ..." opens targets, however long
+        if not self._is_heading(line):
+            return section
+        if _TARGET_HEADING.search(line):
+            return "target"
+        if _PAST_HEADING.search(line):
+            return "past"
+        if _OTHER_HEADING.search(line) or re.match(r"^\s*(?:[IVX]{1,5}|\d{1,2})[.)]", line):
+            return None
+        return section
+
+    @staticmethod
+    def _is_heading(line: str) -> bool:
+        words = line.split()
+        if not words or len(words) > 16:
+            return False
+        return bool(_HEADING_MARKER.match(line)) or line.rstrip().endswith(":") or _is_upper_line(line)
+
+    # figures ---------------------------------------------------------------------------------
+
+    def _figures(self, key: str, start: int, end: int) -> list[_Figure]:
+        figures = []
+        for m in self._p.figure.finditer(key, start, end):
+            value = m.span("value")
+            if value[0] == value[1]:
+                continue
+            cmps = []
+            pos, cmp_end = m.start("cmps"), m.end("cmps")
+            for c in self._p.comparator.finditer(key, pos, cmp_end):
+                cmps.append(c.span())
+            bare = m.group("bare") is not None
+            text = m.group("value")
+            if bare and re.fullmatch(rf"{_YEAR_NUM}(?:\s*[-–]\s*{_YEAR_NUM})?", text):
+                continue  # a year, not a level
+            figures.append(_Figure(tuple(cmps), value, bare))
+        return figures
+
+    def _starts_with_figure(self, text: str) -> bool:
+        m = self._p.figure.match(text)
+        return bool(m and re.search(r"\d", m.group("value")) and (m.group("cmps") or m.group("bare") is None))
+
+    def _is_level(self, key: str, fig: _Figure, piece_start: int) -> bool:
+        """A number alone, or a duration (``5 năm``), is a level only after a comparator or a
+        level verb (``đạt 75``, ``trên 5 năm``); a number with a unit or symbol always is."""
+        value = key[fig.value[0] : fig.value[1]]
+        if not (fig.bare or _DURATION.search(value)) or fig.comparators:
+            return True
+        before = key[piece_start : fig.start]
+        if _PER_UNIT_HAS.search(before) and fig.bare:
+            return True
+        return bool(_LEVEL_VERB_BEFORE.search(before)) and value[:1].isdigit()
+
+    def _is_target(
+        self, key: str, start: int, end: int, fig: _Figure, section: str | None, list_cue: bool = False
+    ) -> bool:
+        """Whether a figure of the piece ``[start, end)`` is a target's level: the nearest cue
+        before it decides (``đã đạt 79% và sẽ phấn đấu đến năm 2020 đạt trên 90%``), then cues
+        anywhere in the piece, then the section."""
+        s = self.settings
+        before, piece = key[start : fig.start], key[start:end]
+        clause_end = re.search(r"[,;]", key[fig.end : end])
+        after = key[fig.end : fig.end + clause_end.start() if clause_end else end]
+        if _PAST_AFTER.search(after):
+            return False
+        last_strong = max(
+            (m.end() for pattern in (self._p.strong_cue, self._cues) if pattern for m in pattern.finditer(before)),
+            default=-1,
+        )
+        last_past = max((m.end() for m in self._p.past_cue.finditer(before)), default=-1)
+        if last_strong > last_past:
+            return True
+        if last_past >= 0 or section == "past":
+            return False
+        if self._p.strong_cue.search(piece) or (self._cues and self._cues.search(piece)) or list_cue:
+            return True
+        if s.target_sections and section == "target":
+            return True
+        if s.weak_cues == "none":
+            return False
+        if self._p.weak_cue.search(piece):  # a verb of reaching or keeping: đạt, duy trì ...
+            return True
+        return s.weak_cues == "all" and bool(fig.comparators or self._p.comparator.search(piece))
+
+    def _list_cue(self, earlier: str) -> bool:
+        """Whether the items of a sentence before this one carry a target cue not undone by a past cue
+        ("phấn đấu đến năm 2030 ...; 100% xã ...; Trên 95% dân số ...")."""
+        last_strong = max((m.end() for m in self._p.strong_cue.finditer(earlier)), default=-1)
+        last_past = max((m.end() for m in self._p.past_cue.finditer(earlier)), default=-1)
+        return last_strong > last_past
+
+    def _figures_to_spans(
+        self,
+        key: str,
+        start: int,
+        end: int,
+        section: str | None,
+        list_cue: bool,
+        found: list[tuple[int, int, str]],
+    ) -> bool:
+        """Add the target figures of a piece (with their indicators) to ``found``; whether the piece is a target."""
+        levels = [f for f in self._figures(key, start, end) if self._is_level(key, f, start)]
+        inner: set[int] = set()  # figures that belong to an indicator
+        for i, (fig, nxt) in enumerate(zip(levels, levels[1:])):
+            between = key[fig.end : nxt.start]
+            if re.search(r"[,;]", between):
+                continue
+            if not between.strip(" :") or re.search(_LEVEL_VERB, between, re.I):
+                inner.add(i)  # "trẻ dưới 1 tuổi đạt 95%": the first is in the indicator
+            elif (
+                i not in inner
+                and nxt.comparators
+                and len(between.split()) >= 2
+                and not _COORDINATION_END.search(between)
+            ):
+                inner.add(i + 1)  # "100% trạm y tế có ít nhất một bác sĩ": the second is
+        levels = [f for i, f in enumerate(levels) if i not in inner]
+        targets = {i for i, f in enumerate(levels) if self._is_target(key, start, end, f, section, list_cue)}
+        for i in sorted(targets):
+            fig = levels[i]
+            for c_start, c_end in fig.comparators:
+                found.append((*_trim(key, c_start, c_end), COMPARATOR))
+            found.append((*_trim(key, *fig.value, keep_end="%‰"), VALUE))
+            if self.settings.indicators:
+                # an indicator lies between this level and its neighbours, targets or not
+                prev_end = levels[i - 1].end if i > 0 else start
+                next_start = levels[i + 1].start if i + 1 < len(levels) else end
+                indicator = self._indicator(key, fig, prev_end, next_start)
+                if indicator:
+                    found.append((*indicator, INDICATOR))
+        return bool(targets)
+
+    def _indicator(self, key: str, fig: _Figure, left_limit: int, right_limit: int) -> tuple[int, int] | None:
+        s = self.settings
+        # left: from the last clause break before the figure
+        left_text = key[left_limit : fig.start]
+        cut = max(left_text.rfind(":"), left_text.rfind("("))
+        if s.indicator_left_comma_stop:
+            cut = max(cut, left_text.rfind(","))
+        left_start = left_limit + cut + 1
+        left = key[left_start : fig.start]
+        sub_group = self._starts_with_figure(left.strip())
+        if sub_group and cut >= 0 and left_text[cut] == ":":
+            # a sub-group before the level ("tỷ suất tử vong trẻ em: Dưới 5 tuổi ≤1,5‰"): the
+            # indicator is the shared head before the colon (spec rule 2)
+            colon = left_start - 1
+            head_text = key[left_limit:colon]
+            left_start = left_limit + max(head_text.rfind(","), head_text.rfind(":"), head_text.rfind("(")) + 1
+            left, sub_group = key[left_start:colon], False
+        level_verb = self._p.level_verb_end.search(left)
+        ends_with_has = bool(self._p.has_end.search(left))
+        if level_verb:
+            left = left[: level_verb.start()]
+        # a change's starting point and verbs left before the level are not the indicator
+        # ("khối đảng giảm từ 81 phòng xuống", "số năm sống khỏe mạnh tăng thêm")
+        left = _LEFT_TAIL.sub("", left)
+        # the indicator follows the last cue of the clause ("quyết tâm đạt chỉ tiêu tăng trưởng GDP")
+        cue_end = max((m.end() for m in self._p.indicator_after.finditer(left)), default=0)
+        left_start, left = left_start + cue_end, left[cue_end:]
+        lead = self._p.leading.match(left)
+        offset = left_start + (lead.end() if lead else 0)
+        left_span = _trim(key, offset, left_start + len(left))
+        # right: after the level, to a clause end or a purpose clause
+        right_end = right_limit
+        if s.indicator_comma_stop:
+            comma = key.find(",", fig.end, right_limit)
+            if comma >= 0:
+                right_end = comma
+        stop = self._p.indicator_stop.search(key, fig.end, right_end)
+        right_start = fig.end
+        lead_right = re.match(r"\s*(?:trở\s+lên|trở\s+xuống)?", key[right_start:right_end], re.I)
+        right_start += lead_right.end() if lead_right else 0
+        right_span = _trim(key, right_start, stop.start() if stop else right_end)
+        and_end = _COORDINATION_END.search(key, right_span[0], right_span[1])
+        if and_end:
+            right_span = _trim(key, right_span[0], and_end.start())
+
+        def usable(span: tuple[int, int]) -> bool:
+            text = key[span[0] : span[1]]
+            return 0 < len(text.split()) <= s.indicator_max_words and any(c.isalpha() for c in text)
+
+        left_ok, right_ok = usable(left_span) and not sub_group, usable(right_span)
+        if ends_with_has:  # "mỗi trạm y tế có ít nhất một bác sĩ cơ hữu": what is counted follows
+            return right_span if right_ok else None
+        if left_ok and (level_verb or not right_ok or _MEASURE_HEAD.match(key, left_span[0])):
+            return left_span
+        return right_span if right_ok else None
+
+    # years -------------------------------------------------------------------------------------
+
+    def _year_is_labelled(
+        self, key: str, piece_start: int, m: re.Match[str], target_piece: bool, year_cell: bool
+    ) -> bool:
+        before = key[max(0, m.start() - 100) : m.start()]
+        piece_before = key[piece_start : m.start()]
+        if _DATE_BEFORE.search(before):
+            return False
+        if _DOC_REF.search(piece_before):
+            # "Tầm nhìn đến năm 2045" as a heading of its own is a target year
+            if not re.match(rf"^\W*(?:{_MARKER}\s*)?tầm\s+nhìn\s+đến\s*$", piece_before, re.I):
+                return False
+        up_to_year = key[piece_start : m.end()]
+        if _is_upper_line(up_to_year) and not _TARGET_HEADING.search(up_to_year):
+            return False  # a title
+        if target_piece or year_cell:
+            return True
+        timed = bool(_TIME_PREPOSITION.search(piece_before)) or m.group().lower().startswith(("năm", "giai"))
+        if timed and (_TARGET_HEADING.search(up_to_year) or key[m.end() : m.end() + 2].lstrip().startswith(":")):
+            return True  # a heading or a heading-like lead: "Mục tiêu cụ thể đến năm 2030:"
+        if self.settings.task_years and timed:
+            line_end = key.find("\n", m.end())
+            piece = key[piece_start : line_end if line_end >= 0 else len(key)]
+            return bool(self._p.task.search(piece) or self._p.role.search(piece))
+        return False
+
+    # agencies --------------------------------------------------------------------------------
+
+    def _agencies(self, key: str, start: int, end: int) -> list[tuple[int, int]]:
+        out = []
+        for m in _agency_matches(self._p, key, start, end):
+            a_start, a_end = _trim(key, m.start(), m.end())
+            if a_start >= a_end:
+                continue
+            before = key[max(start, a_start - 30) : a_start]
+            if self._p.title_before.search(before):
+                continue
+            if not self.settings.agency_after_cua and self._p.owner_or_place_before.search(before):
+                continue
+            if re.match(r"\s+(?:đã(?!\w)|số\s|điện\s+tử)", key[a_end : a_end + 12], re.I):
+                continue  # the past tense; "Chính phủ số" (digital government) is no body
+            out.append((a_start, a_end))
+        return out
+
+    @staticmethod
+    def _is_agency_cell(key: str, line_start: int, line_end: int, agencies: Sequence[tuple[int, int]]) -> bool:
+        """Whether the line holds only agencies (a cell of a flattened implementation table)."""
+        rest, cursor = [], line_start
+        for a_start, a_end in agencies:
+            rest.append(key[cursor:a_start])
+            cursor = a_end
+        rest.append(key[cursor:line_end])
+        leftover = re.sub(r"(?<!\w)(?:và|các|chủ\s+trì|phối\s+hợp)(?!\w)|[\W\d_]", "", "".join(rest), flags=re.I)
+        return bool(agencies) and not leftover
+
+
+def _agency_matches(patterns: _Patterns, key: str, start: int, end: int) -> Iterable[re.Match[str]]:
+    """Non-overlapping gazetteer matches in ``key[start:end]``, leftmost first (as finditer gives)."""
+    cursor = start
+    for candidate in patterns.agency_start.finditer(key, start, end):
+        if candidate.start() < cursor:
+            continue
+        m = patterns.agency.match(key, candidate.start(), end)
+        if m and m.end() > m.start():
+            yield m
+            cursor = m.end()
+
+
+@lru_cache(maxsize=1)
+def default_tagger() -> RuleTagger:
+    """The rule tagger with its built-in lists and default settings (shared, compiled once)."""
+    return RuleTagger()
+
+
+def agency_mentions(text: str) -> list[tuple[int, int]]:
+    """Character ranges of ``text`` that the built-in agency gazetteer matches, role or not
+    (a CRF feature: the gazetteer seen from the words)."""
+    view = fx.nfc_view(text)
+    key = fx.text_key(view.text)
+    out = []
+    for m in _agency_matches(default_tagger()._p, key, 0, len(key)):
+        start, end = _trim(key, m.start(), m.end())
+        if start < end:
+            out.append((view.start(start), view.end(end)))
+    return out
+
+
+def _resolve(found: Iterable[tuple[int, int, str]], key: str) -> list[Span]:
+    """Spans without overlaps: higher-priority labels first, then longer spans; an INDICATOR that
+    overlaps a kept span is cut back to the part before it."""
+    kept: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(set(found), key=lambda f: (_PRIORITY[f[2]], -(f[1] - f[0]), f[0])):
+        if start >= end:
+            continue
+        clashes = [k for k in kept if k[0] < end and start < k[1]]
+        if clashes and label == INDICATOR:
+            first = min(k[0] for k in clashes)
+            if first > start:
+                start, end = _trim(key, start, first)
+                clashes = [k for k in kept if k[0] < end and start < k[1]]
+        if not clashes:
+            kept.append((start, end, label))
+    return [Span(s, e, label) for s, e, label in sorted(kept)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Training: learn words from gold, pick settings on dev
+
+# the settings tried by default (a config's ``grid`` replaces entries)
+DEFAULT_GRID: dict[str, list[Any]] = {
+    "weak_cues": ["all", "verbs", "none"],
+    "target_sections": [True, False],
+    "learned_cue_precision": [None, 0.6, 0.75, 0.9],
+    "indicators": [True, False],
+    "indicator_comma_stop": [True, False],
+    "indicator_left_comma_stop": [True, False],
+    "indicator_max_words": [12, 20, 30],
+    "task_years": [True, False],
+    "year_cells": [True, False],
+    "agency_role": ["sentence", "line", "none"],
+    "agency_after_cua": [False, True],
+}
+_CUE_MIN_PIECES = 3  # a word must occur in this many figure pieces to become a learned cue
+
+
+def _normalised(text: str) -> str:
+    return " ".join(fx.text_key(text).split())
+
+
+def _spans_in_regions(doc: Document) -> list[Span]:
+    return [s for s in doc.spans if doc.in_regions(s.start, s.end)]
+
+
+def learn_lexicon(docs: Sequence[Document], min_count: int = 1, cue_floor: float = 0.6) -> RuleLexicon:
+    """Agency names, comparators, units and target cue words seen in gold documents.
+
+    A cue word is a syllable or pair of syllables of a piece that holds a candidate figure; its
+    value is the (add-one smoothed) share of such pieces in which a gold VALUE overlaps a figure;
+    words below ``cue_floor`` are not kept.
+    """
+    agencies: Counter[str] = Counter()
+    comparators: Counter[str] = Counter()
+    units: Counter[str] = Counter()
+    denominators: Counter[str] = Counter()
+    builtin_comparators = {c.lower() for c in (*fx.COMPARATORS, *fx.CHANGE_COMPARATORS)}
+    builtin_units = {u.lower() for u in fx.UNITS}
+    for doc in docs:
+        for span in _spans_in_regions(doc):
+            text = _normalised(doc.span_text(span))
+            if span.label == AGENCY and len(text) >= 3:
+                agencies[text] += 1
+            elif span.label == COMPARATOR and text.lower() not in builtin_comparators:
+                comparators[text.lower()] += 1
+            elif span.label == VALUE:
+                number = re.match(r"^\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?\s*", text)
+                if not number:
+                    continue
+                unit, _, denominator = text[number.end() :].partition("/")
+                unit, denominator = unit.strip(), re.sub(r"^[\d.,\s]+", "", denominator).strip()
+                if unit and unit.lower() not in builtin_units and len(unit.split()) <= 4 and not any(
+                    c.isdigit() for c in unit
+                ):
+                    units[unit] += 1
+                if denominator and len(denominator.split()) <= 4:
+                    denominators[denominator] += 1
+
+    def frequent(counter: Counter[str]) -> tuple[str, ...]:
+        return tuple(sorted(w for w, n in counter.items() if n >= min_count))
+
+    lexicon = RuleLexicon(frequent(agencies), frequent(comparators), frequent(units), frequent(denominators))
+    return dataclasses.replace(lexicon, target_cues=_learn_cues(docs, RuleTagger(lexicon=lexicon), cue_floor))
+
+
+def _learn_cues(docs: Sequence[Document], tagger: RuleTagger, floor: float) -> dict[str, float]:
+    seen: Counter[str] = Counter()
+    positive: Counter[str] = Counter()
+    for doc in docs:
+        key = fx.text_key(doc.text)  # gold text is NFC, so key offsets are the gold offsets
+        values = [s for s in _spans_in_regions(doc) if s.label == VALUE]
+        for line_start, line_end in _lines(key):
+            for start, end, _ in _pieces(key, line_start, line_end):
+                if not doc.in_regions(start, end):
+                    continue
+                figures = tagger._figures(key, start, end)
+                if not figures:
+                    continue
+                hit = any(v.start < f.end and f.value[0] < v.end for f in figures for v in values)
+                syllables = re.findall(r"[^\W\d_]+", key[start:end].lower())
+                words = set(syllables) | {f"{a} {b}" for a, b in zip(syllables, syllables[1:])}
+                seen.update(words)
+                if hit:
+                    positive.update(words)
+    precision = {w: (positive[w] + 1) / (n + 2) for w, n in seen.items() if n >= _CUE_MIN_PIECES}
+    return {w: round(p, 4) for w, p in precision.items() if p >= floor}
+
+
+def tune_settings(
+    tagger: RuleTagger,
+    dev: Sequence[Document],
+    grid: dict[str, list[Any]],
+    scorer: Scorer,
+    rounds: int = 2,
+) -> tuple[RuleSettings, float, list[dict[str, Any]]]:
+    """Coordinate ascent over ``grid``: each setting in turn takes its best value on dev, the
+    others held; ``rounds`` passes. Returns the settings, their dev score and the trial log."""
+    settings = tagger.settings
+    best = scorer(dev, tagger.predict(dev))
+    trials = [{"settings": dataclasses.asdict(settings), "score": best}]
+    for _ in range(rounds):
+        changed = False
+        for name, values in grid.items():
+            for value in values:
+                if getattr(settings, name) == value:
+                    continue
+                candidate = dataclasses.replace(settings, **{name: value})
+                score = scorer(dev, tagger.with_settings(candidate).predict(dev))
+                trials.append({"settings": dataclasses.asdict(candidate), "score": score})
+                if score > best + 1e-9:
+                    settings, best, changed = candidate, score, True
+        if not changed:
+            break
+    return settings, best, trials
+
+
+_CONFIG_KEYS = (
+    "train_file", "dev_file", "output_dir", "seed", "lexicon_min_count", "learn", "grid", "rounds",
+    "selection_metric",
+)  # fmt: skip
+
+
+def train_from_config(
+    config: dict[str, Any],
+    config_path: Path,
+    scorer: Scorer | None = None,
+) -> Path:
+    """Learn words from the training gold, pick settings on dev, save to ``output_dir``."""
+    from plannlp.baselines import SELECTION_METRIC, check_keys, read_split, strict_micro_f1, write_run_records
+
+    check_keys(config, _CONFIG_KEYS, config_path)
+    scorer = scorer or strict_micro_f1
+    out_dir = Path(config.get("output_dir") or "models/rules")
+    train = read_split(config.get("train_file"), "train")
+    dev = read_split(config.get("dev_file"), "dev")
+    grid = {**DEFAULT_GRID, **(config.get("grid") or {})}
+    unknown = sorted(set(grid) - {f.name for f in dataclasses.fields(RuleSettings)})
+    if unknown:
+        raise DataError(f"{config_path}: grid names unknown settings {', '.join(unknown)}")
+
+    builtin = RuleTagger()
+    builtin_dev = scorer(dev, builtin.predict(dev))
+    cue_floor = min((p for p in grid["learned_cue_precision"] if p is not None), default=1.0)
+    lexicon = (
+        learn_lexicon(train, int(config.get("lexicon_min_count", 1)), cue_floor)
+        if config.get("learn", True)
+        else RuleLexicon()
+    )
+    rounds = int(config.get("rounds", 2))
+    settings, dev_score, trials = tune_settings(RuleTagger(lexicon=lexicon), dev, grid, scorer, rounds)
+    tagger = RuleTagger(settings, lexicon)
+    summary = {
+        "dev_strict_micro_f1": dev_score,
+        "dev_strict_micro_f1_builtin": builtin_dev,
+        "train_documents": len(train),
+        "dev_documents": len(dev),
+        "learned": {k: len(v) for k, v in lexicon.to_json().items()},
+        "trials": len(trials),
+    }
+    tagger.save(out_dir, training=summary)
+    resolved = {
+        "system": SYSTEM,
+        **{k: v for k, v in config.items() if k != "system"},
+        "output_dir": str(out_dir),
+        "labels": list(LABELS),
+        "selection_metric": SELECTION_METRIC,
+        "selected_settings": dataclasses.asdict(settings),
+        "dev_strict_micro_f1": dev_score,
+    }
+    write_run_records(out_dir, resolved, {**summary, "trial_log": trials})
+    return out_dir
