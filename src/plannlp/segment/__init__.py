@@ -109,7 +109,8 @@ def _align_by_characters(text: str, words: Sequence[str], offset: int) -> list[T
     return tokens
 
 
-def _sentence_bounds(line: str) -> list[tuple[int, int]]:
+def sentence_bounds(line: str) -> list[tuple[int, int]]:
+    """Sentence ranges ``(start, end)`` in one line of text (see the module docstring)."""
     from underthesea import sent_tokenize
 
     bounds: list[tuple[int, int]] = []
@@ -178,7 +179,7 @@ def segment(text: str) -> tuple[Sentence, ...]:
     line_start = 0
     for line in text.split("\n"):
         if line.strip():
-            for s, e in _sentence_bounds(line):
+            for s, e in sentence_bounds(line):
                 chunk = line[s:e]
                 tokens = _align(chunk, word_tokenize(chunk), line_start + s)
                 if tokens:

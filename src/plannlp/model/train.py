@@ -1,0 +1,566 @@
+"""Fine-tune the transformer tagger from a YAML config (``plannlp train experiments/transformer-*.yaml``).
+
+A plain PyTorch loop: AdamW with a linear warm-up/decay schedule, bf16 autocast on a GPU, dev
+strict micro F1 (``plannlp.evaluate``) after each epoch for model selection and early stopping.
+
+Resuming: a checkpoint (model, optimizer, scheduler, every RNG, epoch and step) is written
+after each epoch and every ``checkpoint_steps`` steps into ``<output_dir>/checkpoint``; rerunning
+the same command continues from it. The batch order of an epoch is drawn from ``seed`` and the
+epoch number, so a resumed run sees the same batches (and ends with the same weights, on CPU)
+as an uninterrupted one. A finished run is not trained again; rerunning it with a changed
+config or changed data files is an error. ``max_minutes`` bounds the training time.
+
+Output (``<output_dir>``): the best model (weights, tokenizer files, ``labels.json``,
+``plannlp.json``), ``train_config.yaml`` (the config with everything resolved: seed, tag order,
+max length, selection metric) and ``metrics.json`` (dev metrics of the selected epoch, the
+per-epoch history, data counts and checksums, code revision, training time); with no
+pretrained encoder, also ``tokenizer/``, the vocabulary built from the training text.
+
+Training data: the gold documents' sentences that lie wholly inside a labelled region
+(``Document.regions``); sentences partly outside, and sentences with a span that does not fall
+on word boundaries, are dropped and counted. Long sentences are split into windows.
+``negative_ratio`` subsamples the sentences without spans afresh each epoch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from plannlp.bio import spans_to_tags, tag_names
+from plannlp.data import DataError, Document
+from plannlp.io import atomic_writer, read_documents
+from plannlp.labels import LABELS
+from plannlp.segment import Sentence, segment_many
+
+log = logging.getLogger(__name__)
+
+SELECTION_METRIC = "strict micro F1 (plannlp.evaluate) on the dev set"
+CHECKPOINT = "checkpoint"
+BEST = "best"
+DEFAULT_ARCHITECTURE = {
+    "num_hidden_layers": 4,
+    "hidden_size": 256,
+    "num_attention_heads": 4,
+    "intermediate_size": 1024,
+}
+
+# (gold docs, predicted docs) -> (selection score, metrics to record)
+Scorer = Callable[[Sequence[Document], Sequence[Document]], tuple[float, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every knob of a transformer run; see ``experiments/transformer-*.yaml``."""
+
+    train_file: str
+    dev_file: str | None = None
+    run: str | None = None  # default: the config file's stem
+    output_dir: str | None = None  # default: models/<run>
+    encoder: str | None = None  # hub name or local dir of a pretrained encoder; None: from scratch
+    architecture: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ARCHITECTURE))
+    tokenizer: str | None = None  # default: the encoder's, or one built from the training text
+    vocab_size: int = 8000  # for a built tokenizer
+    min_frequency: int = 2
+    scheme: str = "BIO"
+    max_length: int = 256  # positions, <s> and </s> included
+    stride: int = 64  # subwords shared by consecutive windows of a long sentence
+    learning_rate: float = 5e-5
+    epochs: int = 20
+    batch_size: int = 16
+    negative_ratio: float | None = None  # per epoch, sample this many span-less windows per one with a span
+    eval_batch_size: int = 64
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    seed: int = 13
+    patience: int = 5  # epochs without a better dev F1 before stopping (0: never stop early)
+    bf16: bool = True  # bf16 autocast on a GPU (ignored on CPU)
+    checkpoint_steps: int = 0  # also checkpoint every N steps (0: after each epoch only)
+    segment_jobs: int = 1  # processes for underthesea segmentation
+    device: str | None = None  # default: cuda when available
+    max_minutes: float | None = None  # time budget: past it, score the epoch so far and stop
+
+    @classmethod
+    def from_mapping(cls, config: dict[str, Any], config_path: Path | None = None) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        options = {k: v for k, v in config.items() if k != "system"}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise DataError(f"{config_path or 'config'}: unknown keys {', '.join(unknown)}")
+        if "train_file" not in options:
+            raise DataError(f"{config_path or 'config'}: 'train_file' is required")
+        if options.get("run") is None and config_path is not None:
+            options["run"] = Path(config_path).stem
+        cfg = cls(**options)
+        if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.max_length < 3:
+            raise DataError("epochs and batch_size must be positive, max_length at least 3")
+        return cfg
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.output_dir or Path("models") / (self.run or "transformer"))
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+@dataclass
+class DataCounts:
+    """What became of the gold sentences (logged, and kept in metrics.json)."""
+
+    documents: int = 0
+    sentences: int = 0
+    words: int = 0
+    sentences_outside_regions: int = 0
+    sentences_partly_in_regions: int = 0
+    sentences_with_misaligned_spans: int = 0
+    misaligned_spans: int = 0
+    spans_across_sentences: int = 0
+    sentences_used: int = 0
+    words_used: int = 0
+    sentences_split: int = 0
+    windows: int = 0
+    windows_with_spans: int = 0
+    truncated_subwords: int = 0
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    words: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def tagged_sentences(
+    docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]], scheme: str, counts: DataCounts
+) -> list[TaggedSentence]:
+    """Word/tag sequences of the sentences that lie inside labelled regions."""
+    out: list[TaggedSentence] = []
+    for doc, doc_sentences in zip(docs, sentences):
+        counts.documents += 1
+        covered = set()
+        for sentence in doc_sentences:
+            counts.sentences += 1
+            counts.words += len(sentence.tokens)
+            inside = [s for s in doc.spans if sentence.start <= s.start and s.end <= sentence.end]
+            covered.update(inside)
+            if not doc.in_regions(sentence.start, sentence.end):
+                touches = doc.regions is not None and any(
+                    s < sentence.end and sentence.start < e for s, e in doc.regions
+                )
+                if touches:
+                    counts.sentences_partly_in_regions += 1
+                else:
+                    counts.sentences_outside_regions += 1
+                continue
+            crossing = [
+                s for s in doc.spans
+                if s.start < sentence.end and sentence.start < s.end and s not in inside
+            ]
+            tags, misaligned = spans_to_tags(inside, sentence.offsets, scheme)
+            if misaligned or crossing:
+                counts.sentences_with_misaligned_spans += 1
+                counts.misaligned_spans += len(misaligned) + len(crossing)
+                continue
+            counts.sentences_used += 1
+            counts.words_used += len(sentence.tokens)
+            out.append(TaggedSentence(tuple(t.form for t in sentence.tokens), tuple(tags)))
+        counts.spans_across_sentences += sum(1 for s in doc.spans if s not in covered)
+    return out
+
+
+def load_split(path: str | Path, jobs: int) -> tuple[list[Document], list[tuple[Sentence, ...]]]:
+    docs = list(read_documents(path))
+    return docs, list(segment_many((d.text for d in docs), n_jobs=jobs))
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def code_revision() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
+
+
+def strict_f1_scorer(gold: Sequence[Document], predicted: Sequence[Document]) -> tuple[float, dict[str, Any]]:
+    """Strict micro F1 of ``plannlp.evaluate`` (spans outside gold regions are not scored)."""
+    from plannlp.evaluate import evaluate
+
+    report = evaluate(gold, predicted, bootstrap=0).to_json()
+    return float(report["strict"]["micro"]["f1"]), {"strict": report["strict"], "exact": report.get("exact")}
+
+
+# -- checkpoints -----------------------------------------------------------------------------
+
+
+def _rng_state() -> dict[str, Any]:
+    import torch
+
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    import torch
+
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _save_tagger_atomically(tagger, directory: Path, **extra: Any) -> None:
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tagger.save(tmp, **extra)
+    shutil.rmtree(directory, ignore_errors=True)
+    os.replace(tmp, directory)
+
+
+# -- training --------------------------------------------------------------------------------
+
+
+def epoch_batches(
+    lengths: Sequence[int],
+    batch_size: int,
+    seed: int,
+    epoch: int,
+    group: int = 50,
+    positive: Sequence[bool] | None = None,
+    negative_ratio: float | None = None,
+) -> list[list[int]]:
+    """Example indices of one epoch's batches, drawn from ``seed`` and ``epoch`` alone.
+
+    With ``negative_ratio``, the epoch keeps every ``positive`` example (one with a span) and a
+    fresh random sample of the others, ``negative_ratio`` times as many: in plans most sentences
+    hold no target, and without this a small model learns to tag everything ``O``. Then a
+    shuffle, examples of similar length batched together within chunks of ``group`` batches (as
+    ``group_by_length`` in transformers) so little of a batch is padding, and the batches in
+    random order. The number of batches is the same every epoch.
+    """
+    rng = np.random.default_rng([seed, epoch])
+    pool = list(range(len(lengths)))
+    if negative_ratio is not None:
+        if positive is None or len(positive) != len(lengths):
+            raise ValueError("negative_ratio needs a positive flag for every example")
+        pos = [i for i in pool if positive[i]]
+        neg = [i for i in pool if not positive[i]]
+        k = min(len(neg), round(negative_ratio * len(pos)))
+        pool = pos + sorted(rng.choice(neg, size=k, replace=False).tolist())
+    order = [pool[i] for i in rng.permutation(len(pool))]
+    chunk = batch_size * group
+    batches = []
+    for c in range(0, len(order), chunk):
+        part = sorted(order[c : c + chunk], key=lambda i: -lengths[i])
+        batches.extend(part[b : b + batch_size] for b in range(0, len(part), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _build_tokenizer(cfg: TrainConfig, sentences: Sequence[Sequence[Sentence]], out: Path) -> Path:
+    from plannlp.model.vocab import build_phobert_vocab
+
+    if (out / "vocab.txt").is_file() and (out / "bpe.codes").is_file():
+        return out
+    words = ([t.form for t in s.tokens] for doc in sentences for s in doc)
+    log.info("building a %d-token vocabulary from the training text", cfg.vocab_size)
+    return build_phobert_vocab(words, out, vocab_size=cfg.vocab_size, min_frequency=cfg.min_frequency)
+
+
+def _make_tagger(cfg: TrainConfig, train_sentences: Sequence[Sequence[Sentence]], run_dir: Path):
+    from plannlp.model.tagger import TransformerTagger
+
+    options = {
+        "scheme": cfg.scheme,
+        "max_length": cfg.max_length,
+        "stride": cfg.stride,
+        "batch_size": cfg.eval_batch_size,
+        "device": cfg.device,
+        "bf16": cfg.bf16,
+    }
+    if cfg.encoder is not None:
+        return TransformerTagger.from_encoder(cfg.encoder, cfg.tokenizer, **options)
+    tokenizer = cfg.tokenizer or _build_tokenizer(cfg, train_sentences, run_dir / "tokenizer")
+    return TransformerTagger.from_scratch(tokenizer, cfg.architecture, **options)
+
+
+def _examples(tagger, sentences: Sequence[TaggedSentence], counts: DataCounts) -> list[dict[str, list[int]]]:
+    label_ids = {t: i for i, t in enumerate(tagger.tags)}
+    rows = []
+    for sentence in sentences:
+        windows, alignments, cut = tagger.encode_words(sentence.words)
+        counts.truncated_subwords += cut
+        counts.windows += len(windows)
+        counts.sentences_split += len(windows) > 1
+        word_labels = [label_ids[t] for t in sentence.tags]
+        for (start, end), alignment in zip(windows, alignments):
+            rows.append({"input_ids": list(alignment.input_ids), "labels": alignment.labels(word_labels[start:end])})
+    return rows
+
+
+def _optimizer(model, cfg: TrainConfig):
+    import torch
+
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        (no_decay if param.ndim < 2 or "LayerNorm" in name or name.endswith(".bias") else decay).append(param)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=cfg.learning_rate)
+
+
+def train_from_config(
+    config: dict[str, Any],
+    config_path: str | Path | None = None,
+    scorer: Scorer | None = None,
+    on_step: Callable[[int], None] | None = None,
+) -> Path:
+    """Train (or resume, or find finished) the run a config describes; returns its directory.
+
+    ``scorer`` replaces the dev scorer (default :func:`strict_f1_scorer`); ``on_step`` is called
+    with the global step after each optimizer step (progress hooks, interruption tests).
+    """
+    import torch
+    from datasets import Dataset
+    from tqdm import tqdm
+    from transformers import DataCollatorForTokenClassification, get_linear_schedule_with_warmup
+
+    cfg = TrainConfig.from_mapping(config, Path(config_path) if config_path else None)
+    scorer = scorer or strict_f1_scorer
+    run_dir = cfg.out_dir
+    resolved = {
+        "system": "transformer",
+        **asdict(cfg),
+        "tags": tag_names(LABELS, cfg.scheme),
+        "labels": list(LABELS),
+        "selection_metric": SELECTION_METRIC,
+    }
+    data = {"train_file": str(cfg.train_file), "train_sha256": file_sha256(cfg.train_file)}
+    if cfg.dev_file:
+        data.update(dev_file=str(cfg.dev_file), dev_sha256=file_sha256(cfg.dev_file))
+    if (run_dir / "metrics.json").is_file() and not (run_dir / CHECKPOINT).exists():
+        _check_same_run(run_dir, resolved, data)
+        log.info("%s is already trained; delete it to train again", run_dir)
+        return run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+
+    train_docs, train_sents = load_split(cfg.train_file, cfg.segment_jobs)
+    dev_docs, dev_sents = load_split(cfg.dev_file, cfg.segment_jobs) if cfg.dev_file else ([], [])
+    counts = DataCounts()
+    train_tagged = tagged_sentences(train_docs, train_sents, cfg.scheme, counts)
+    if not train_tagged:
+        raise DataError(f"{cfg.train_file}: no sentence inside a labelled region to train on")
+
+    _seed_everything(cfg.seed)
+    tagger = _make_tagger(cfg, train_sents, run_dir)
+    resolved["max_length"] = tagger.max_length
+    resolved["stride"] = tagger.stride
+    rows = _examples(tagger, train_tagged, counts)
+    dataset = Dataset.from_list(rows)
+    lengths = [len(r["input_ids"]) for r in rows]
+    positive = [any(label > 0 for label in r["labels"]) for r in rows]  # 0 is "O", -100 ignored
+
+    def batches_of(epoch: int) -> list[list[int]]:
+        return epoch_batches(
+            lengths, cfg.batch_size, cfg.seed, epoch, positive=positive, negative_ratio=cfg.negative_ratio
+        )
+
+    counts.windows_with_spans = sum(positive)
+    log.info("training data: %s", json.dumps(asdict(counts)))
+    collate = DataCollatorForTokenClassification(tagger.tokenizer, pad_to_multiple_of=8)
+
+    model = tagger.model
+    device = torch.device(tagger.device)
+    optimizer = _optimizer(model, cfg)
+    steps_per_epoch = len(batches_of(0))
+    total_steps = steps_per_epoch * cfg.epochs
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
+
+    state: dict[str, Any] = {
+        "epoch": 0, "step_in_epoch": 0, "global_step": 0, "best_f1": -1.0, "best_epoch": None,
+        "bad_epochs": 0, "history": [], "elapsed": 0.0, "stopped_early": False,
+    }
+    ckpt_path = run_dir / CHECKPOINT / "state.pt"
+    if ckpt_path.is_file():
+        saved = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        if saved["config"] != resolved or saved["data"] != data:
+            raise DataError(
+                f"{run_dir}: the checkpoint was made with a different config or data; delete {run_dir} to restart"
+            )
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        _set_rng_state(saved["rng"])
+        state = saved["state"]
+        log.info("resuming %s at epoch %d, step %d", run_dir, state["epoch"] + 1, state["global_step"])
+
+    def checkpoint() -> None:
+        state["elapsed"] = elapsed_before + time.monotonic() - started
+        ckpt_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(
+            {
+                "config": resolved, "data": data, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "rng": _rng_state(), "state": state,
+            },
+            tmp,
+        )
+        os.replace(tmp, ckpt_path)
+
+    elapsed_before = state["elapsed"]
+
+    def over_budget() -> bool:
+        return cfg.max_minutes is not None and elapsed_before + time.monotonic() - started > 60 * cfg.max_minutes
+
+    autocast = cfg.bf16 and device.type == "cuda"
+    progress = tqdm(total=total_steps, initial=state["global_step"], desc=f"train {cfg.run}", unit="step")
+    while state["epoch"] < cfg.epochs and not state["stopped_early"]:
+        epoch = state["epoch"]
+        batches = batches_of(epoch)
+        model.train()
+        losses = state.setdefault("epoch_losses", [])  # kept in the checkpoint for a resumed epoch
+        for b in range(state["step_in_epoch"], steps_per_epoch):
+            batch = collate([dataset[i] for i in batches[b]])
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+                loss = model(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+            state["global_step"] += 1
+            state["step_in_epoch"] = b + 1
+            progress.update(1)
+            progress.set_postfix(loss=f"{losses[-1]:.4f}")
+            if cfg.checkpoint_steps and state["global_step"] % cfg.checkpoint_steps == 0 and b + 1 < steps_per_epoch:
+                checkpoint()
+            if on_step is not None:
+                on_step(state["global_step"])
+            if over_budget():
+                state["stopped_early"] = True
+                log.info("stopping: past the %s-minute training budget", cfg.max_minutes)
+                break
+        record: dict[str, Any] = {"epoch": epoch + 1, "step": state["global_step"]}
+        if losses:
+            record["train_loss"] = float(np.mean(losses))
+        if dev_docs:
+            f1, details = scorer(dev_docs, tagger.predict(dev_docs, dev_sents))
+            record["dev_f1"] = f1
+        else:  # no dev set: the last epoch is the one kept
+            f1, details = float(epoch), {}
+        improved = f1 > state["best_f1"]
+        if improved:
+            state.update(best_f1=f1, best_epoch=epoch + 1, bad_epochs=0, best_details=details)
+            _save_tagger_atomically(tagger, run_dir / BEST)
+        else:
+            state["bad_epochs"] += 1
+        state["history"].append(record)
+        log.info("epoch %s", json.dumps(record))
+        state["epoch"] = epoch + 1
+        state["step_in_epoch"] = 0
+        state["epoch_losses"] = []
+        if dev_docs and cfg.patience and state["bad_epochs"] >= cfg.patience:
+            state["stopped_early"] = True
+        checkpoint()
+    progress.close()
+
+    elapsed = elapsed_before + time.monotonic() - started
+    summary = {
+        "run": cfg.run,
+        "code_revision": code_revision(),
+        "data": data,
+        "selection_metric": SELECTION_METRIC,
+        "best_epoch": state["best_epoch"],
+        "dev_strict_micro_f1": state["best_f1"] if dev_docs else None,
+        "stopped_early": state["stopped_early"],
+        "epochs_run": state["epoch"],
+        "steps": state["global_step"],
+        "train_seconds": round(elapsed, 1),
+    }
+    metrics = {
+        **summary,
+        "dev": state.get("best_details", {}),
+        "history": state["history"],
+        "data_counts": asdict(counts),
+        "device": str(device),
+    }
+    _finish(run_dir, resolved, summary, metrics)
+    return run_dir
+
+
+def _finish(run_dir: Path, resolved: dict[str, Any], summary: dict[str, Any], metrics: dict[str, Any]) -> None:
+    """Move the selected model into ``run_dir`` and write the run's records; drop the checkpoint."""
+    import yaml
+
+    from plannlp.systems import read_manifest, write_manifest
+
+    best = run_dir / BEST
+    for item in best.iterdir():
+        target = run_dir / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(item, target)
+    best.rmdir()
+    manifest = read_manifest(run_dir)
+    manifest.pop("system")
+    write_manifest(run_dir, "transformer", **manifest, training=summary)
+    with atomic_writer(run_dir / "train_config.yaml") as fh:
+        yaml.safe_dump(resolved, fh, allow_unicode=True, sort_keys=False)
+    with atomic_writer(run_dir / "metrics.json") as fh:
+        fh.write(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")
+    shutil.rmtree(run_dir / CHECKPOINT, ignore_errors=True)
+    log.info("saved %s (dev strict F1 %s, epoch %s)", run_dir, summary["dev_strict_micro_f1"], summary["best_epoch"])
+
+
+def _check_same_run(run_dir: Path, resolved: dict[str, Any], data: dict[str, str]) -> None:
+    """A finished run is reused only for the same config and the same data files."""
+    import yaml
+
+    saved = yaml.safe_load((run_dir / "train_config.yaml").read_text(encoding="utf-8"))
+    ignore = {"max_length", "stride"}  # resolved against the model after loading it
+    current = json.loads(json.dumps(resolved))
+    if {k: v for k, v in saved.items() if k not in ignore} != {k: v for k, v in current.items() if k not in ignore}:
+        raise DataError(f"{run_dir} was trained with a different config; delete it or change 'run'")
+    recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))["data"]
+    if recorded != data:
+        raise DataError(f"{run_dir} was trained on different data files; delete it to train again")
