@@ -84,7 +84,8 @@ def load_tagger(directory: str | Path | None = None) -> Tagger:
     return cls.load(directory)
 
 
-def load_config(config_path: str | Path) -> dict[str, Any]:
+def read_yaml_config(config_path: str | Path, required: str, what: str) -> dict[str, Any]:
+    """A committed YAML config as a dict; clear errors for a missing file, bad YAML or no ``required`` key."""
     import yaml
 
     path = Path(config_path)
@@ -94,9 +95,13 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(config, dict) or "system" not in config:
-        raise DataError(f"{path}: a training config is a mapping with a 'system' key")
+    if not isinstance(config, dict) or required not in config:
+        raise DataError(f"{path}: a {what} config is a mapping with a {required!r} key")
     return config
+
+
+def load_config(config_path: str | Path) -> dict[str, Any]:
+    return read_yaml_config(config_path, "system", "training")
 
 
 def train(config_path: str | Path) -> Path:

@@ -63,24 +63,19 @@ class NfcView:
 def nfc_view(text: str) -> NfcView:
     """NFC of ``text`` normalised cluster by cluster (a base character and its marks), so every
     NFC offset at a cluster boundary maps to an original offset."""
-    nfc = unicodedata.normalize("NFC", text)
-    if nfc == text:
+    from plannlp.segment import nfc_with_offsets
+
+    if unicodedata.is_normalized("NFC", text):
         return NfcView(text, None, None)
-    starts: list[int] = []
-    ends: list[int] = [0]
-    pieces: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        j = i + 1
-        while j < n and unicodedata.combining(text[j]):
-            j += 1
-        piece = unicodedata.normalize("NFC", text[i:j])
-        pieces.append(piece)
-        starts.extend([i] * len(piece))
-        ends.extend([j] * len(piece))
-        i = j
-    starts.append(n)
-    return NfcView("".join(pieces), tuple(starts), tuple(ends))
+    nfc, starts = nfc_with_offsets(text)
+    # ends[k + 1]: where the cluster holding NFC character k ends in ``text``
+    ends = [0] * (len(nfc) + 1)
+    following = len(text)
+    for k in range(len(nfc) - 1, -1, -1):
+        if starts[k + 1] != starts[k]:
+            following = starts[k + 1]
+        ends[k + 1] = following
+    return NfcView(nfc, tuple(starts), tuple(ends))
 
 
 # ---------------------------------------------------------------------------------------------

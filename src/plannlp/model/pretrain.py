@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from plannlp.data import DataError
+from plannlp.model.train import rng_state, set_rng_state
 
 CACHE_VERSION = 2
 CHECKPOINT = "checkpoint"
@@ -109,18 +110,10 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
 
 
 def load_pretrain_config(path: str | Path) -> PretrainConfig:
-    import yaml
+    from plannlp.systems import read_yaml_config
 
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such config file")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(raw, dict) or "name" not in raw:
-        raise DataError(f"{path}: a pretraining config is a mapping with at least a 'name'")
-    raw = dict(raw)
+    raw = dict(read_yaml_config(path, "name", "pretraining"))
     name = str(raw["name"])
     raw.setdefault("output_dir", f"models/encoder-{name}")
     raw.setdefault("work_dir", f"runs/pretrain/{name}")
@@ -602,25 +595,6 @@ def _dtype(name: str) -> Any:
         raise DataError(f"unknown dtype {name!r}; expected float32, bfloat16 or float16") from None
 
 
-def _rng_state() -> dict[str, Any]:
-    import torch
-
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    import torch
-
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
 def save_checkpoint(directory: Path, model: Any, optimizer: Any, scheduler: Any, state: TrainerState,
                     data_fingerprint: str, dtype: str) -> None:
     """Write the checkpoint next to the old one, then swap, so a kill never leaves half of one."""
@@ -634,7 +608,7 @@ def save_checkpoint(directory: Path, model: Any, optimizer: Any, scheduler: Any,
         {
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
-            "rng": _rng_state(),
+            "rng": rng_state(),
             "state": asdict(state),
             "data_fingerprint": data_fingerprint,
         },
@@ -783,7 +757,7 @@ def train_mlm(
         state = TrainerState(**saved["state"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
-        _set_rng_state(saved["rng"])
+        set_rng_state(saved["rng"])
     state.runs += 1
 
     use_cuda = device.type == "cuda"

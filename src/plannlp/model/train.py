@@ -219,7 +219,8 @@ def strict_f1_scorer(gold: Sequence[Document], predicted: Sequence[Document]) ->
 # -- checkpoints -----------------------------------------------------------------------------
 
 
-def _rng_state() -> dict[str, Any]:
+def rng_state() -> dict[str, Any]:
+    """Every random generator's state, so a resumed run continues the same random sequence."""
     import torch
 
     state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
@@ -228,7 +229,7 @@ def _rng_state() -> dict[str, Any]:
     return state
 
 
-def _set_rng_state(state: dict[str, Any]) -> None:
+def set_rng_state(state: dict[str, Any]) -> None:
     import torch
 
     random.setstate(state["python"])
@@ -428,7 +429,7 @@ def train_from_config(
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
-        _set_rng_state(saved["rng"])
+        set_rng_state(saved["rng"])
         state = saved["state"]
         log.info("resuming %s at epoch %d, step %d", run_dir, state["epoch"] + 1, state["global_step"])
 
@@ -439,7 +440,7 @@ def train_from_config(
         torch.save(
             {
                 "config": resolved, "data": data, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "rng": _rng_state(), "state": state,
+                "scheduler": scheduler.state_dict(), "rng": rng_state(), "state": state,
             },
             tmp,
         )

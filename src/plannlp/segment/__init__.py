@@ -136,7 +136,7 @@ def sentence_bounds(line: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def _nfc_with_offsets(text: str) -> tuple[str, list[int]]:
+def nfc_with_offsets(text: str) -> tuple[str, list[int]]:
     """NFC form of ``text`` and, for each of its positions (and its end), the position in ``text``.
 
     Composition happens within a base character and the combining marks after it, so each such
@@ -164,7 +164,7 @@ def segment(text: str) -> tuple[Sentence, ...]:
     always index the text as given.
     """
     if not unicodedata.is_normalized("NFC", text):
-        nfc, origin = _nfc_with_offsets(text)
+        nfc, origin = nfc_with_offsets(text)
         return tuple(
             Sentence(
                 origin[s.start],
