@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -173,9 +174,19 @@ def tag_files(
             yield from map(_prepare, todo)
             return
         import multiprocessing as mp
+        from collections import deque
 
+        # A bounded look-ahead keeps memory flat: the workers run at most `ahead` documents in
+        # front of the model instead of segmenting the whole input into the parent's memory.
+        ahead = max(4 * n_jobs, 2 * batch_docs)
+        sources = iter(todo)
         with mp.get_context("fork").Pool(n_jobs) as pool:
-            yield from pool.imap(_prepare, todo, chunksize=1)
+            pending = deque(pool.apply_async(_prepare, (s,)) for s in islice(sources, ahead))
+            while pending:
+                result = pending.popleft().get()
+                for source in islice(sources, 1):
+                    pending.append(pool.apply_async(_prepare, (source,)))
+                yield result
 
     journal.parent.mkdir(parents=True, exist_ok=True)
     with open(journal, "a", encoding="utf-8") as out:
