@@ -7,7 +7,8 @@ import yaml
 from conftest import MODEL_DATA, TINY_ARCHITECTURE
 from plannlp.data import DataError, Document, Span
 from plannlp.io import read_documents
-from plannlp.model.train import DataCounts, TrainConfig, tagged_sentences, train_from_config
+from plannlp.model.train import DataCounts, TrainConfig, train_from_config
+from plannlp.training_data import tagged_sentences
 from plannlp.segment import segment
 from plannlp.systems import load_tagger, read_manifest
 from plannlp.systems import train as train_system
@@ -124,7 +125,7 @@ def test_only_sentences_inside_labelled_regions_are_trained_on():
     counts = DataCounts()
     out = tagged_sentences([doc], [sentences], "BIO", counts)
     assert counts.sentences == 4 and counts.sentences_partly_in_regions == 1
-    used = [" ".join(s.words) for s in out]
+    used = [" ".join(s.forms) for s in out]
     assert used[0].startswith("Đến năm 2025") and used[1].startswith("Sở Y_tế")
     assert "B-YEAR" in out[0].tags and out[1].tags[:2] == ("B-AGENCY", "I-AGENCY")
     assert counts.sentences_used + counts.sentences_with_misaligned_spans == 3

@@ -1,7 +1,7 @@
 """A linear-chain CRF over words (sklearn-crfsuite): the feature-based baseline.
 
 Words come from :func:`plannlp.segment.segment` (underthesea, with character offsets); tags
-from :func:`plannlp.bio.spans_to_tags` and back with :func:`plannlp.bio.tags_to_spans`. The
+from :func:`plannlp.training_data.tagged_sentences` and back with :func:`plannlp.bio.tags_to_spans`. The
 features (:func:`plannlp.baselines.features.token_features`) are the word, its lower case, shape,
 first and last syllable, number tests, membership of the rule tagger's word lists and agency
 gazetteer, underthesea POS tags, and the same for the words within ``window``.
@@ -25,10 +25,11 @@ from typing import Any
 
 from plannlp.baselines import Scorer
 from plannlp.baselines import features as fx
-from plannlp.bio import spans_to_tags, tag_names, tags_to_spans
+from plannlp.bio import tag_names, tags_to_spans
 from plannlp.data import DataError, Document, Span
 from plannlp.labels import LABELS
 from plannlp.segment import Sentence, segment
+from plannlp.training_data import SentenceCounts, tagged_sentences
 
 SYSTEM = "crf"
 MODEL_FILE = "crf.pkl"
@@ -117,21 +118,6 @@ def sentence_features(
 
 
 @dataclass
-class DataCounts:
-    """What became of the gold sentences (kept in metrics.json)."""
-
-    documents: int = 0
-    sentences: int = 0
-    sentences_outside_regions: int = 0
-    sentences_with_misaligned_spans: int = 0
-    misaligned_spans: int = 0
-    spans_across_sentences: int = 0
-    sentences_used: int = 0
-    words_used: int = 0
-    spans_used: int = 0
-
-
-@dataclass
 class Featurised:
     """Gold documents turned into CRF input, kept apart per document for scoring."""
 
@@ -140,41 +126,18 @@ class Featurised:
     X: list[list[dict[str, Any]]]  # sentences used for training (inside regions, aligned)
     y: list[list[str]]
     doc_X: list[list[list[dict[str, Any]]]]  # every sentence of every document, for prediction
-    counts: DataCounts
+    counts: SentenceCounts
 
 
 def featurise(docs: Sequence[Document], settings: CrfSettings) -> Featurised:
-    """Segment and featurise gold documents; training pairs come from the sentences wholly inside
-    labelled regions whose spans (of ``settings.labels``) fall on word boundaries."""
-    counts = DataCounts(documents=len(docs))
-    X: list[list[dict[str, Any]]] = []
-    y: list[list[str]] = []
-    all_sentences, doc_X = [], []
-    for doc in docs:
-        sentences = segment(doc.text)
-        feats = sentence_features(doc.text, sentences, settings)
-        all_sentences.append(sentences)
-        doc_X.append(feats)
-        covered = set()
-        for sentence, row in zip(sentences, feats):
-            counts.sentences += 1
-            inside = [s for s in doc.spans if sentence.start <= s.start and s.end <= sentence.end]
-            covered.update(inside)
-            inside = [s for s in inside if s.label in settings.labels]  # the config's labels only
-            if not doc.in_regions(sentence.start, sentence.end):
-                counts.sentences_outside_regions += 1
-                continue
-            tags, misaligned = spans_to_tags(inside, sentence.offsets, settings.scheme)
-            if misaligned:
-                counts.sentences_with_misaligned_spans += 1
-                counts.misaligned_spans += len(misaligned)
-                continue
-            X.append(row)
-            y.append(tags)
-            counts.sentences_used += 1
-            counts.words_used += len(row)
-            counts.spans_used += len(inside)
-        counts.spans_across_sentences += len(set(doc.spans) - covered)
+    """Segment and featurise gold documents; training pairs are
+    :func:`plannlp.training_data.tagged_sentences` (of ``settings.labels``) with their features."""
+    all_sentences = [segment(doc.text) for doc in docs]
+    doc_X = [sentence_features(doc.text, sents, settings) for doc, sents in zip(docs, all_sentences)]
+    counts = SentenceCounts()
+    used = tagged_sentences(docs, all_sentences, settings.scheme, counts, settings.labels)
+    X = [doc_X[t.doc_index][t.sentence_index] for t in used]
+    y = [list(t.tags) for t in used]
     return Featurised(list(docs), all_sentences, X, y, doc_X, counts)
 
 

@@ -39,11 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from plannlp.bio import spans_to_tags, tag_names
+from plannlp.bio import tag_names
 from plannlp.data import DataError, Document
 from plannlp.io import atomic_writer, read_documents
 from plannlp.labels import LABELS
 from plannlp.segment import Sentence, segment_many
+from plannlp.training_data import SentenceCounts, TaggedSentence, tagged_sentences
 
 log = logging.getLogger(__name__)
 
@@ -118,67 +119,13 @@ class TrainConfig:
 
 
 @dataclass
-class DataCounts:
-    """What became of the gold sentences (logged, and kept in metrics.json)."""
+class DataCounts(SentenceCounts):
+    """Sentence counts plus what windowing did to them (logged, and kept in metrics.json)."""
 
-    documents: int = 0
-    sentences: int = 0
-    words: int = 0
-    sentences_outside_regions: int = 0
-    sentences_partly_in_regions: int = 0
-    sentences_with_misaligned_spans: int = 0
-    misaligned_spans: int = 0
-    spans_across_sentences: int = 0
-    sentences_used: int = 0
-    words_used: int = 0
     sentences_split: int = 0
     windows: int = 0
     windows_with_spans: int = 0
     truncated_subwords: int = 0
-
-
-@dataclass(frozen=True)
-class TaggedSentence:
-    words: tuple[str, ...]
-    tags: tuple[str, ...]
-
-
-def tagged_sentences(
-    docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]], scheme: str, counts: DataCounts
-) -> list[TaggedSentence]:
-    """Word/tag sequences of the sentences that lie inside labelled regions."""
-    out: list[TaggedSentence] = []
-    for doc, doc_sentences in zip(docs, sentences):
-        counts.documents += 1
-        covered = set()
-        for sentence in doc_sentences:
-            counts.sentences += 1
-            counts.words += len(sentence.tokens)
-            inside = [s for s in doc.spans if sentence.start <= s.start and s.end <= sentence.end]
-            covered.update(inside)
-            if not doc.in_regions(sentence.start, sentence.end):
-                touches = doc.regions is not None and any(
-                    s < sentence.end and sentence.start < e for s, e in doc.regions
-                )
-                if touches:
-                    counts.sentences_partly_in_regions += 1
-                else:
-                    counts.sentences_outside_regions += 1
-                continue
-            crossing = [
-                s for s in doc.spans
-                if s.start < sentence.end and sentence.start < s.end and s not in inside
-            ]
-            tags, misaligned = spans_to_tags(inside, sentence.offsets, scheme)
-            if misaligned or crossing:
-                counts.sentences_with_misaligned_spans += 1
-                counts.misaligned_spans += len(misaligned) + len(crossing)
-                continue
-            counts.sentences_used += 1
-            counts.words_used += len(sentence.tokens)
-            out.append(TaggedSentence(tuple(t.form for t in sentence.tokens), tuple(tags)))
-        counts.spans_across_sentences += sum(1 for s in doc.spans if s not in covered)
-    return out
 
 
 def load_split(path: str | Path, jobs: int) -> tuple[list[Document], list[tuple[Sentence, ...]]]:
@@ -325,7 +272,7 @@ def _examples(tagger, sentences: Sequence[TaggedSentence], counts: DataCounts) -
     label_ids = {t: i for i, t in enumerate(tagger.tags)}
     rows = []
     for sentence in sentences:
-        windows, alignments, cut = tagger.encode_words(sentence.words)
+        windows, alignments, cut = tagger.encode_words(sentence.forms)
         counts.truncated_subwords += cut
         counts.windows += len(windows)
         counts.sentences_split += len(windows) > 1
