@@ -1,6 +1,7 @@
 """plannlp: targets and responsible agencies in Vietnamese public-health plans.
 
-One public function per stage, each importing its heavy dependencies only when called::
+One public function per stage; each loads its heavy dependencies (underthesea, trafilatura, torch)
+only when called::
 
     from plannlp import clean, segment, tag, evaluate
 """
@@ -9,19 +10,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+# Binding the functions here shadows the same-named submodules as attributes of the package, as
+# underthesea does: `plannlp.segment` is the function; `import plannlp.segment` still finds the module.
+from plannlp.corpus.clean import clean  # noqa: E402
+from plannlp.evaluate import evaluate  # noqa: E402
+from plannlp.segment import segment  # noqa: E402
+from plannlp.tagging import tag  # noqa: E402
+
 __all__ = ["clean", "segment", "tag", "evaluate", "__version__"]
-
-_STAGES = {
-    "clean": "plannlp.corpus.clean",
-    "segment": "plannlp.segment",
-    "tag": "plannlp.tagging",
-    "evaluate": "plannlp.evaluate",
-}
-
-
-def __getattr__(name: str):
-    if name in _STAGES:
-        import importlib
-
-        return getattr(importlib.import_module(_STAGES[name]), name)
-    raise AttributeError(f"module 'plannlp' has no attribute {name!r}")
