@@ -54,7 +54,7 @@ TRAINER_STATE = "trainer_state.pt"
 
 @dataclass(frozen=True)
 class DataConfig:
-    shards: str = "/work/shared/pretrain/*.jsonl.gz"  # glob of {"source", "text"} JSON lines (.gz or not)
+    shards: str = "../shared/pretrain/*.jsonl.gz"  # glob of {"source", "text"} JSON lines (.gz or not)
     plans: str = "corpus/clean/*.txt"  # glob of cleaned plan texts; the file stem is the document id
     max_chars: int = 20_000_000  # budget of shard text (plans always come in full)
     gold_dir: str = "corpus/gold"  # dev.jsonl, test.jsonl and splits.tsv, where present
