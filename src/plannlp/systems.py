@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -75,6 +76,22 @@ def write_manifest(directory: str | Path, system: str, **extra: Any) -> None:
     (directory / MANIFEST).write_text(
         json.dumps({"system": system, **extra}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+
+
+def code_revision(path: str | Path = Path(__file__).resolve().parent) -> str:
+    """The git commit of the code at ``path`` (``+dirty`` with uncommitted changes), else ``unknown``."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=path, capture_output=True, text=True, timeout=10
+        )
+        if head.returncode != 0:
+            return "unknown"
+        status = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=path, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
 
 
 def load_tagger(directory: str | Path | None = None) -> Tagger:

@@ -22,8 +22,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from plannlp.data import DataError, Document
-from plannlp.io import atomic_writer, dumps_document
+from plannlp.data import DataError, Document, text_checksum
+from plannlp.io import atomic_writer
 from plannlp.segment import Sentence, default_jobs, segment
 
 INPUT_SUFFIXES = {".html": "html", ".htm": "html", ".txt": "text", ".md": "markdown"}
@@ -80,7 +80,7 @@ def _prepare(source: str) -> tuple[str, Document | None, tuple[Sentence, ...] | 
         doc = Document(
             document_id(source),
             text,
-            meta={"source": source, "raw_sha256": hashlib.sha256(raw).hexdigest(), "checksum": Document("x", text).checksum},
+            meta={"source": source, "raw_sha256": hashlib.sha256(raw).hexdigest(), "checksum": text_checksum(text)},
         )
         return source, doc, segment(text), None
     except (OSError, ValueError, UnicodeError) as exc:  # DataError is a ValueError
@@ -121,9 +121,7 @@ def _record_rows(doc: Document) -> list[dict[str, Any]]:
 
 
 def _tagged_line(doc: Document) -> str:
-    obj = json.loads(dumps_document(doc))
-    obj["records"] = _record_rows(doc)
-    return json.dumps(obj, ensure_ascii=False)
+    return json.dumps({**doc.to_json(), "records": _record_rows(doc)}, ensure_ascii=False)
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

@@ -128,7 +128,7 @@ ROLE_CUES: tuple[str, ...] = (
     "tổ chức", "xây dựng", "ban hành", "bố trí", "căn cứ", "đề nghị", "phê duyệt", "tổng hợp",
     "cân đối", "đảm bảo", "bảo đảm", "chủ động", "hỗ trợ", "tuyên truyền", "lồng ghép", "cần",
     "đơn vị chủ trì", "đơn vị phối hợp", "cơ quan chủ trì", "cơ quan phối hợp", "nhiệm vụ",
-    "phấn đấu", "yêu cầu", "giám sát", "phụ trách", "quản lý", "được giao", "gửi", "trình",
+    "phấn đấu", "yêu cầu", "phụ trách", "quản lý", "được giao", "gửi", "trình",
     "thẩm quyền", "giải quyết", "rà soát", "thẩm định",
 )
 # heads of generic groups ("các cơ quan, đơn vị có liên quan"): agencies only with a qualifier

@@ -17,7 +17,6 @@ into ``experiments/RESULTS.md`` (``python experiments/make_results.py``).
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,27 +27,11 @@ from plannlp.evaluate.metrics import SCHEMES
 from plannlp.evaluate.result import EvaluationResult
 from plannlp.io import atomic_writer
 from plannlp.labels import LABELS
+from plannlp.systems import code_revision
 
 RESULT_FORMAT = "plannlp-result/1"
 CONFIG_FILES = ("config.yaml", "config.yml", "config.json")
 SPLIT_ORDER = ("train", "dev", "test")
-
-
-def code_revision(path: str | Path = ".") -> str:
-    """The git commit of the code at ``path`` (``+dirty`` with uncommitted changes), else ``unknown``."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=path, capture_output=True, text=True, timeout=10
-        )
-        if head.returncode != 0:
-            return "unknown"
-        status = subprocess.run(
-            ["git", "status", "--porcelain"],
-            cwd=path, capture_output=True, text=True, timeout=10,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
 
 
 def model_config(model_dir: str | Path) -> tuple[dict[str, Any] | None, str | None]:

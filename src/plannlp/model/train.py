@@ -30,7 +30,6 @@ import logging
 import os
 import random
 import shutil
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -44,6 +43,7 @@ from plannlp.data import DataError, Document
 from plannlp.io import atomic_writer, read_documents
 from plannlp.labels import LABELS
 from plannlp.segment import Sentence, segment_many
+from plannlp.systems import code_revision
 from plannlp.training_data import SentenceCounts, TaggedSentence, tagged_sentences
 
 log = logging.getLogger(__name__)
@@ -139,20 +139,6 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return "sha256:" + digest.hexdigest()
-
-
-def code_revision() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
 
 
 def strict_f1_scorer(gold: Sequence[Document], predicted: Sequence[Document]) -> tuple[float, dict[str, Any]]:
