@@ -74,7 +74,7 @@ def test_checksum_mismatch_with_manifest_leaves_document_out(corpus):
 
 def test_spec_problem_leaves_document_out(corpus):
     path = corpus / "annotations" / "seed-000_test.tsv"
-    path.write_text(path.read_text(encoding="utf-8").replace("AGENCY\tSở Tài chính", "AGENCY\tSở Tài chín"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("AGENCY:partner\tSở Tài chính", "AGENCY:partner\tSở Tài chín"), encoding="utf-8")
     result = gold.build_gold(corpus)
     assert "ends inside a word" in " ".join(result.skipped["seed-000_test"])
 

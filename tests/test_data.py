@@ -13,8 +13,16 @@ def test_span_checks_on_construction():
     assert Span(0, 3, "VALUE").end == 3
     with pytest.raises(DataError, match="empty"):
         Span(3, 3, "VALUE")
-    with pytest.raises(DataError, match="unknown label"):
-        Span(0, 3, "PERSON")
+    # labels are data (a model's config names its label set): any well-formed name is a label,
+    # but not one that would break a BIO tag or a quote file
+    assert Span(0, 3, "PER").label == "PER"
+    for bad in ("", "B I", "1ABC", "X\tY"):
+        with pytest.raises(DataError, match="not a label name"):
+            Span(0, 3, bad)
+    with pytest.raises(DataError, match="only AGENCY"):
+        Span(0, 3, "VALUE", role="lead")
+    with pytest.raises(DataError, match="unknown agency role"):
+        Span(0, 3, "AGENCY", role="boss")
     with pytest.raises(DataError, match="integers"):
         Span(0.0, 3, "VALUE")  # type: ignore[arg-type]
     with pytest.raises(DataError, match="score"):

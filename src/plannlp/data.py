@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from plannlp.labels import LABELS
+from plannlp.labels import AGENCY, INDICATOR, ROLES, is_label_name
 
 
 class DataError(ValueError):
@@ -26,12 +26,17 @@ def text_checksum(text: str) -> str:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
-    """A labelled character range ``[start, end)``; ``score`` is a model's confidence in [0, 1]."""
+    """A labelled character range ``[start, end)``; ``score`` is a model's confidence in [0, 1].
+
+    ``role`` is what the plan makes an AGENCY do at this mention (one of :data:`plannlp.labels.ROLES`);
+    other labels carry none. Role and score do not take part in comparisons: two spans are the
+    same span when offsets and label agree (strict matching), and roles are scored apart."""
 
     start: int
     end: int
     label: str
     score: float | None = field(default=None, compare=False)
+    role: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not (isinstance(self.start, int) and isinstance(self.end, int)) or isinstance(
@@ -40,8 +45,13 @@ class Span:
             raise DataError(f"span offsets must be integers, got {self.start!r}, {self.end!r}")
         if not 0 <= self.start < self.end:
             raise DataError(f"span [{self.start}, {self.end}) is empty or negative")
-        if self.label not in LABELS:
-            raise DataError(f"unknown label {self.label!r}; expected one of {', '.join(LABELS)}")
+        if not is_label_name(self.label):
+            raise DataError(f"label {self.label!r} is not a label name (a letter, then letters, digits, _ . -)")
+        if self.role is not None:
+            if self.label != AGENCY:
+                raise DataError(f"span [{self.start}, {self.end}) {self.label}: only AGENCY spans carry a role")
+            if self.role not in ROLES:
+                raise DataError(f"unknown agency role {self.role!r}; expected one of {', '.join(ROLES)}")
         if self.score is not None and not 0.0 <= self.score <= 1.0:
             raise DataError(f"span score {self.score!r} is outside [0, 1]")
 
@@ -51,8 +61,18 @@ class Span:
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
 
+    @property
+    def key(self) -> tuple[int, int]:
+        """The offsets, which is how links name a span."""
+        return (self.start, self.end)
+
+    def with_role(self, role: str | None) -> Span:
+        return replace(self, role=role)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label}
+        if self.role is not None:
+            out["role"] = self.role
         if self.score is not None:
             out["score"] = round(self.score, 6)
         return out
@@ -64,7 +84,36 @@ class Span:
         missing = [k for k in ("start", "end", "label") if k not in obj]
         if missing:
             raise DataError(f"span {dict(obj)!r} lacks {', '.join(missing)}")
-        return cls(obj["start"], obj["end"], obj["label"], obj.get("score"))
+        return cls(obj["start"], obj["end"], obj["label"], obj.get("score"), obj.get("role"))
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Link:
+    """A target's responsible body: an INDICATOR span linked to an AGENCY span, each by offsets."""
+
+    indicator: tuple[int, int]
+    agency: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        for name in ("indicator", "agency"):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, (tuple, list))
+                or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            ):
+                raise DataError(f"link {name} must be a [start, end] pair of integers, got {value!r}")
+            object.__setattr__(self, name, (value[0], value[1]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"indicator": list(self.indicator), "agency": list(self.agency)}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Link:
+        if not isinstance(obj, Mapping) or "indicator" not in obj or "agency" not in obj:
+            raise DataError(f"a link must be an object with 'indicator' and 'agency', got {obj!r}")
+        ind, ag = obj["indicator"], obj["agency"]
+        return cls(tuple(ind) if isinstance(ind, list) else ind, tuple(ag) if isinstance(ag, list) else ag)
 
 
 class FrozenMeta(dict):
@@ -86,6 +135,8 @@ class Document:
 
     ``regions`` (gold only) lists the character ranges that were labelled in full; ``None``
     means the whole document was. Training and scoring ignore text outside them.
+    ``links`` name, for each target (INDICATOR span), the AGENCY spans responsible for it; both
+    ends must be spans of the document.
     Metadata keys in use: source, url, title, date, licence, checksum, stage, labelled_by.
     """
 
@@ -94,6 +145,7 @@ class Document:
     spans: tuple[Span, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
     regions: tuple[tuple[int, int], ...] | None = None
+    links: tuple[Link, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -132,6 +184,18 @@ class Document:
                         "labelled regions"
                     )
             object.__setattr__(self, "regions", regions)
+        links = tuple(sorted(set(self.links)))
+        if links:
+            by_key = {s.key: s for s in spans}
+            for link in links:
+                for end, label in ((link.indicator, INDICATOR), (link.agency, AGENCY)):
+                    span = by_key.get(end)
+                    if span is None or span.label != label:
+                        raise DataError(
+                            f"document {self.id}: link {link.indicator} -> {link.agency} names "
+                            f"[{end[0]}, {end[1]}), which is not a {label} span of the document"
+                        )
+        object.__setattr__(self, "links", links)
 
     @property
     def checksum(self) -> str:
@@ -140,8 +204,14 @@ class Document:
     def span_text(self, span: Span) -> str:
         return self.text[span.start : span.end]
 
-    def with_spans(self, spans: Iterable[Span]) -> Document:
-        return replace(self, spans=tuple(spans))
+    def with_spans(self, spans: Iterable[Span], links: Iterable[Link] = ()) -> Document:
+        """The same document with other spans; links are replaced too (they name spans)."""
+        return replace(self, spans=tuple(spans), links=tuple(links))
+
+    def responsible_for(self, indicator: Span) -> tuple[Span, ...]:
+        """The AGENCY spans linked to ``indicator``, in document order."""
+        by_key = {s.key: s for s in self.spans}
+        return tuple(by_key[link.agency] for link in self.links if link.indicator == indicator.key)
 
     def with_meta(self, **updates: Any) -> Document:
         return replace(self, meta={**self.meta, **updates})
@@ -160,6 +230,8 @@ class Document:
         }
         if self.regions is not None:
             out["regions"] = [list(r) for r in self.regions]
+        if self.links:
+            out["links"] = [link.to_json() for link in self.links]
         if self.meta:
             out["meta"] = dict(self.meta)
         return out
@@ -183,12 +255,16 @@ class Document:
         meta = obj.get("meta", {})
         if not isinstance(meta, Mapping):
             raise DataError("'meta' must be an object")
+        raw_links = obj.get("links", [])
+        if not isinstance(raw_links, list):
+            raise DataError("'links' must be a list")
         doc = cls(
             id=str(obj["id"]),
             text=obj["text"],
             spans=tuple(Span.from_json(s) for s in raw_spans),
             meta=meta,
             regions=None if regions is None else tuple(tuple(r) for r in regions),
+            links=tuple(Link.from_json(link) for link in raw_links),
         )
         expected = meta.get("checksum")
         if expected and expected != doc.checksum:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plannlp.data import DataError, Document, Span
+from plannlp.data import DataError, Document, Link, Span
 
 FORMATS: tuple[str, ...] = ("labelstudio", "doccano", "conll")
 
@@ -131,9 +131,30 @@ def to_doccano(docs: Iterable[Document]) -> Iterator[dict[str, Any]]:
         yield {
             "doc_id": doc.id,
             "text": doc.text,
-            "label": [[s.start, s.end, s.label] for s in doc.spans],
+            "label": [[s.start, s.end, role_label(s)] for s in doc.spans],
+            # Doccano's relation form: entity ids are span indices in `label`
+            "relations": _doccano_relations(doc),
             "meta": dict(doc.meta),
         }
+
+
+def role_label(span: Span) -> str:
+    """``AGENCY:lead`` for an AGENCY with a role, else the label: how tools that know only
+    labels carry the role."""
+    return f"{span.label}:{span.role}" if span.role else span.label
+
+
+def span_from_role_label(start: int, end: int, name: str, score: float | None = None) -> Span:
+    label, _, role = str(name).partition(":")
+    return Span(start, end, label, score, role or None)
+
+
+def _doccano_relations(doc: Document) -> list[dict[str, Any]]:
+    index = {s.key: i for i, s in enumerate(doc.spans)}
+    return [
+        {"from_id": index[link.indicator], "to_id": index[link.agency], "type": "responsible"}
+        for link in doc.links
+    ]
 
 
 def from_doccano(lines: Iterable[str], source: str = "<doccano>") -> list[Document]:
@@ -152,18 +173,28 @@ def from_doccano(lines: Iterable[str], source: str = "<doccano>") -> list[Docume
             raise DataError(f"{where}: 'text' is missing")
         raw = obj.get("label", obj.get("entities", []))
         spans = []
-        for item in raw:
+        ids: dict[Any, Span] = {}
+        for i, item in enumerate(raw):
+            entity_id = i
             if isinstance(item, Mapping):  # doccano >= 1.6 entities
+                entity_id = item.get("id", i)
                 item = [item.get("start_offset"), item.get("end_offset"), item.get("label")]
             if not (isinstance(item, (list, tuple)) and len(item) == 3):
                 raise DataError(f"{where}: a label is [start, end, LABEL], got {item!r}")
             try:
-                spans.append(Span(item[0], item[1], item[2]))
+                span = span_from_role_label(item[0], item[1], item[2])
             except DataError as exc:
                 raise DataError(f"{where}: {exc}") from None
+            spans.append(span)
+            ids[entity_id] = span
+        links = []
+        for rel in obj.get("relations") or []:
+            if not isinstance(rel, Mapping) or rel.get("from_id") not in ids or rel.get("to_id") not in ids:
+                raise DataError(f"{where}: relation {rel!r} names an entity that is not in the document")
+            links.append(Link(ids[rel["from_id"]].key, ids[rel["to_id"]].key))
         doc_id = str(obj.get("doc_id") or obj.get("id") or f"line-{lineno}")
         try:
-            docs.append(Document(doc_id, text, tuple(spans), obj.get("meta") or {}))
+            docs.append(Document(doc_id, text, tuple(spans), obj.get("meta") or {}, links=tuple(links)))
         except DataError as exc:
             raise DataError(f"{where}: {exc}") from None
     return docs

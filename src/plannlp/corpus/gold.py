@@ -53,11 +53,11 @@ def load_annotation(quote_file: str | Path, corpus_dir: str | Path, doc_id: str 
     """The clean text of ``<id>`` (checked against the manifest's checksum) with the spans of
     ``quote_file`` and gold metadata."""
     from plannlp.corpus.manifest import load_clean_document
-    from plannlp.corpus.quotes import read_quote_file
+    from plannlp.corpus.quotes import read_annotation
 
     quote_file = Path(quote_file)
     doc = load_clean_document(doc_id or quote_file.stem, corpus_dir)
-    spans, header = read_quote_file(quote_file, doc.text)
+    spans, links, header = read_annotation(quote_file, doc.text)
     meta = {
         **doc.meta,
         "stage": "gold",
@@ -66,7 +66,9 @@ def load_annotation(quote_file: str | Path, corpus_dir: str | Path, doc_id: str 
         "pre_annotated_by": header.get("pre_annotated_by", ""),
         "annotation": str(quote_file),
     }
-    return doc.with_spans(spans).with_meta(**meta)
+    if header.get("domain"):
+        meta["domain"] = header["domain"]
+    return doc.with_spans(spans, links).with_meta(**meta)
 
 
 # --- splits ---------------------------------------------------------------------------------

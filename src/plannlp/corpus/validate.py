@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from plannlp.data import Document, Span
+from plannlp.labels import LABELS
 
 # characters a span may not start or end with (spec: no leading/trailing space or punctuation)
 _EDGE_PUNCT = set(" \t\n;.,:!?()[]{}\"'“”‘’…-–—/|*")
@@ -49,7 +50,9 @@ def _raw_span_problems(text: str, raw: object) -> tuple[Span | None, list[str]]:
     return span, []
 
 
-def json_document_problems(obj: object, checksums: Mapping[str, str] | None = None) -> list[str]:
+def json_document_problems(
+    obj: object, checksums: Mapping[str, str] | None = None, labels: Sequence[str] | None = LABELS
+) -> list[str]:
     """Every spec problem of one JSON document, checking each span on its own (unlike
     :meth:`Document.from_json`, which stops at the first); ``checksums`` maps ids to the clean
     text checksums the corpus manifest recorded."""
@@ -79,6 +82,9 @@ def json_document_problems(obj: object, checksums: Mapping[str, str] | None = No
     for raw in raw_spans:
         span, found = _raw_span_problems(text, raw)
         problems.extend(found)
+        if span is not None and labels is not None and span.label not in labels:
+            problems.append(f"[{span.start}, {span.end}) {span.label}: unknown label; expected one of {', '.join(labels)}")
+            span = None
         if span is not None:
             spans.append(span)
     spans.sort()
@@ -91,6 +97,34 @@ def json_document_problems(obj: object, checksums: Mapping[str, str] | None = No
     problems.extend(
         f"[{s.start}, {s.end}) {s.label} {text[s.start:s.end]!r}: {p}" for s in spans for p in span_problems(text, s)
     )
+    if isinstance(meta, Mapping) and meta.get("stage") == "gold":
+        problems.extend(
+            f"[{s.start}, {s.end}) AGENCY {text[s.start:s.end]!r}: a gold AGENCY needs a role"
+            for s in spans
+            if s.label == "AGENCY" and s.role is None
+        )
+    problems.extend(_link_problems(obj.get("links", []), spans))
+    return problems
+
+
+def _link_problems(raw_links: object, spans: list[Span]) -> list[str]:
+    """Links that are malformed or name no INDICATOR / AGENCY span of the document."""
+    from plannlp.data import DataError, Link
+
+    if not isinstance(raw_links, list):
+        return ["'links' must be a list"]
+    by_key = {s.key: s for s in spans}
+    problems = []
+    for raw in raw_links:
+        try:
+            link = Link.from_json(raw)
+        except DataError as exc:
+            problems.append(str(exc))
+            continue
+        for end, label in ((link.indicator, "INDICATOR"), (link.agency, "AGENCY")):
+            span = by_key.get(end)
+            if span is None or span.label != label:
+                problems.append(f"link {list(link.indicator)} -> {list(link.agency)}: {list(end)} is not a {label} span")
     return problems
 
 
