@@ -220,8 +220,12 @@ def _journal_records(journal: Path) -> Iterator[dict[str, Any]]:
 
 RECORD_COLUMNS = [
     "doc_id", "indicator", "indicator_start", "indicator_end", "comparator", "value",
-    "number", "unit", "year", "agencies", "score",
+    "number", "low", "high", "unit", "year", "year_start", "year_end",
+    "issuer", "responsible", "responsible_roles", "score",
 ]
+# numeric columns of the records table (the rest are strings)
+_INT_COLUMNS = {"indicator_start", "indicator_end", "year_start", "year_end"}
+_FLOAT_COLUMNS = {"number", "low", "high", "score"}
 
 
 def _finish(journal: Path, output: Path, fmt: str) -> None:
@@ -237,7 +241,12 @@ def _finish(journal: Path, output: Path, fmt: str) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = pa.schema([(c, pa.int64() if c.endswith(("_start", "_end")) else pa.float64() if c == "score" else pa.string()) for c in RECORD_COLUMNS])
+        schema = pa.schema(
+            [
+                (c, pa.int64() if c in _INT_COLUMNS else pa.float64() if c in _FLOAT_COLUMNS else pa.string())
+                for c in RECORD_COLUMNS
+            ]
+        )
         tmp = output.with_name(f".{output.name}.tmp")
         with pq.ParquetWriter(tmp, schema) as writer:
             for rows in _batches(_journal_records(journal), 10_000):
