@@ -41,7 +41,9 @@ def tag(docs: str | Document | Iterable[str | Document], model: str | Path | Non
     single = isinstance(docs, (str, Document))
     items = [docs] if single else list(docs)
     as_docs = [d if isinstance(d, Document) else Document(f"text-{i}", d) for i, d in enumerate(items)]
-    tagged = load_tagger(model).predict(as_docs)
+    from plannlp.links import add_responsibility
+
+    tagged = [add_responsibility(d) for d in load_tagger(model).predict(as_docs)]
     return tagged[0] if single else tagged
 
 
@@ -163,6 +165,8 @@ def tag_files(
         journal.write_bytes(previous.read_bytes())  # continue from the finished output
     todo = [s for s in sources if document_id(s) not in done]
     summary = TagSummary(skipped=len(sources) - len(todo))
+    from plannlp.links import add_responsibility
+
     tagger = load_tagger(model)
     n_jobs = n_jobs or default_jobs()
     bar = tqdm(total=len(todo), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
@@ -195,7 +199,7 @@ def tag_files(
                     summary.failed.append((source, err))
                     bar.write(f"plannlp: cannot tag {source}: {err}", file=sys.stderr)
             if ok:
-                tagged = tagger.predict([d for d, _ in ok], [s for _, s in ok])
+                tagged = [add_responsibility(d) for d in tagger.predict([d for d, _ in ok], [s for _, s in ok])]
                 for doc, (_, sents) in zip(tagged, ok):
                     out.write(_tagged_line(doc) + "\n")
                     summary.words += sum(len(s.tokens) for s in sents)

@@ -19,6 +19,7 @@ def _tag(gold_docs: list, model: Optional[Path]) -> list:
 
     from tqdm import tqdm
 
+    from plannlp.links import add_responsibility
     from plannlp.systems import load_tagger
 
     tagger = load_tagger(model)
@@ -26,7 +27,7 @@ def _tag(gold_docs: list, model: Optional[Path]) -> list:
     predicted = []
     with tqdm(total=len(bare), desc="tagging", unit="doc", disable=None) as bar:
         for i in range(0, len(bare), _BATCH):
-            predicted.extend(tagger.predict(bare[i : i + _BATCH]))
+            predicted.extend(add_responsibility(d) for d in tagger.predict(bare[i : i + _BATCH]))
             bar.update(len(bare[i : i + _BATCH]))
     return predicted
 
