@@ -296,3 +296,9 @@ def assign_roles(doc: Document, model: RoleClassifier | CueRoles | None = None) 
     """``doc`` with a predicted role on every AGENCY span (roles it had are replaced)."""
     model = model or load_role_model()
     return doc.with_spans(model.predict_spans(doc))
+
+
+def heading_above(text: str, offset: int) -> str:
+    """The heading line above ``offset`` (``2. Mục tiêu cụ thể``, ``b) Đến năm 2030``), or ""."""
+    layout = _Layout(text)
+    return layout.heading_above(layout.line_of(offset))

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document, text_checksum
-from plannlp.io import atomic_writer
+from plannlp.io import atomic_writer, read_documents
 from plannlp.segment import Sentence, default_jobs, segment
 
 INPUT_SUFFIXES = {".html": "html", ".htm": "html", ".txt": "text", ".md": "markdown"}
@@ -257,3 +257,32 @@ def _finish(journal: Path, output: Path, fmt: str) -> None:
                 writer.write_table(pa.Table.from_pylist(rows, schema=schema))
         os.replace(tmp, output)
     # the journal stays: it is the full per-document result and the resume point
+
+
+def write_agency_table(output: Path, fmt: str, path: Path) -> int:
+    """One row per AGENCY mention of a finished run's documents (:func:`plannlp.records.agency_rows`),
+    as CSV, Parquet or JSONL by ``path``'s suffix; returns the number of rows."""
+    from plannlp.records import AGENCY_COLUMNS, agency_rows
+
+    source = Path(output) if fmt == "jsonl" else _journal_path(Path(output))
+    rows = [row for doc in read_documents(source) for row in agency_rows(doc)]
+    path = Path(path)
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64()}
+        schema = pa.schema([(c, types.get(c, pa.string())) for c in AGENCY_COLUMNS])
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
+        os.replace(tmp, path)
+    elif path.suffix == ".csv":
+        with atomic_writer(path) as fh:
+            writer = csv.DictWriter(fh, fieldnames=AGENCY_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        with atomic_writer(path) as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(rows)
