@@ -124,5 +124,9 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
 def train(config_path: str | Path) -> Path:
     """Train the system a config names; returns the output model directory."""
     config = load_config(config_path)
+    if config["system"] == "roles":  # the agency-role classifier: not a span tagger
+        from plannlp.roles import train_from_config
+
+        return train_from_config(config, Path(config_path))
     module, _ = _resolve(config["system"])
     return module.train_from_config(config, Path(config_path))
