@@ -10,10 +10,11 @@ epoch number, so a resumed run sees the same batches (and ends with the same wei
 as an uninterrupted one. A finished run is not trained again; rerunning it with a changed
 config or changed data files is an error. ``max_minutes`` bounds the training time.
 
-Output (``<output_dir>``): the best model (weights, tokenizer files, ``labels.json``,
-``plannlp.json``), ``train_config.yaml`` (the config with everything resolved: seed, tag order,
-max length, selection metric) and ``metrics.json`` (dev metrics of the selected epoch, the
-per-epoch history, data counts and checksums, code revision, training time); with no
+Output (``<output_dir>``): the best model (``model.safetensors``, Hugging Face's ``config.json``,
+tokenizer files) and its run record ``plannlp.json`` (:mod:`plannlp.runrecord`: the config with
+everything resolved — seed, label set, tag order, max length, selection metric —, data checksums,
+code revision, and as metrics the dev scores of the selected epoch, the per-epoch history, data
+counts and training time); with no
 pretrained encoder, also ``tokenizer/``, the vocabulary built from the training text.
 
 Training data: the gold documents' sentences that lie wholly inside a labelled region
@@ -130,7 +131,7 @@ class TrainConfig:
 
 @dataclass
 class DataCounts(SentenceCounts):
-    """Sentence counts plus what windowing did to them (logged, and kept in metrics.json)."""
+    """Sentence counts plus what windowing did to them (logged, and kept in the run record's metrics)."""
 
     sentences_split: int = 0
     windows: int = 0
