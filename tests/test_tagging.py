@@ -97,3 +97,18 @@ def test_cli_reads_stdin_and_rejects_unknown_format(rules_model, tmp_path):
         input=b"", capture_output=True, timeout=120,
     )
     assert bad.returncode == 2 and b"unknown format" in bad.stderr and b"Traceback" not in bad.stderr
+
+
+def test_records_table_has_numbers_and_agency_rows_carry_roles(plans, rules_model, tmp_path):
+    from plannlp.tagging import write_agency_table
+
+    pq_out = tmp_path / "records.parquet"
+    tag_files([str(plans)], pq_out, model=rules_model, fmt="parquet", n_jobs=1, progress=False)
+    table = pq.read_table(pq_out)
+    # numbers and years are numeric columns a table can compute with, not strings
+    assert str(table.schema.field("number").type) == "double" and str(table.schema.field("year_start").type) == "int64"
+    assert "agencies" not in table.column_names and {"issuer", "responsible"} <= set(table.column_names)
+    n = write_agency_table(pq_out, "parquet", tmp_path / "agencies.csv")
+    rows = (tmp_path / "agencies.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "doc_id,agency,role,start,end,heading,score" and len(rows) == n + 1
+    assert n > 0 and all(row.split(",")[2] in ("issuer", "lead", "partner", "oversight") for row in rows[1:])

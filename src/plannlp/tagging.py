@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document, text_checksum
-from plannlp.io import atomic_writer
+from plannlp.io import atomic_writer, read_documents
 from plannlp.segment import Sentence, default_jobs, segment
 
 INPUT_SUFFIXES = {".html": "html", ".htm": "html", ".txt": "text", ".md": "markdown"}
@@ -41,7 +41,9 @@ def tag(docs: str | Document | Iterable[str | Document], model: str | Path | Non
     single = isinstance(docs, (str, Document))
     items = [docs] if single else list(docs)
     as_docs = [d if isinstance(d, Document) else Document(f"text-{i}", d) for i, d in enumerate(items)]
-    tagged = load_tagger(model).predict(as_docs)
+    from plannlp.links import add_responsibility
+
+    tagged = [add_responsibility(d) for d in load_tagger(model).predict(as_docs)]
     return tagged[0] if single else tagged
 
 
@@ -163,6 +165,8 @@ def tag_files(
         journal.write_bytes(previous.read_bytes())  # continue from the finished output
     todo = [s for s in sources if document_id(s) not in done]
     summary = TagSummary(skipped=len(sources) - len(todo))
+    from plannlp.links import add_responsibility
+
     tagger = load_tagger(model)
     n_jobs = n_jobs or default_jobs()
     bar = tqdm(total=len(todo), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
@@ -195,7 +199,7 @@ def tag_files(
                     summary.failed.append((source, err))
                     bar.write(f"plannlp: cannot tag {source}: {err}", file=sys.stderr)
             if ok:
-                tagged = tagger.predict([d for d, _ in ok], [s for _, s in ok])
+                tagged = [add_responsibility(d) for d in tagger.predict([d for d, _ in ok], [s for _, s in ok])]
                 for doc, (_, sents) in zip(tagged, ok):
                     out.write(_tagged_line(doc) + "\n")
                     summary.words += sum(len(s.tokens) for s in sents)
@@ -220,8 +224,12 @@ def _journal_records(journal: Path) -> Iterator[dict[str, Any]]:
 
 RECORD_COLUMNS = [
     "doc_id", "indicator", "indicator_start", "indicator_end", "comparator", "value",
-    "number", "unit", "year", "agencies", "score",
+    "number", "low", "high", "unit", "year", "year_start", "year_end",
+    "issuer", "responsible", "responsible_roles", "score",
 ]
+# numeric columns of the records table (the rest are strings)
+_INT_COLUMNS = {"indicator_start", "indicator_end", "year_start", "year_end"}
+_FLOAT_COLUMNS = {"number", "low", "high", "score"}
 
 
 def _finish(journal: Path, output: Path, fmt: str) -> None:
@@ -237,10 +245,44 @@ def _finish(journal: Path, output: Path, fmt: str) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = pa.schema([(c, pa.int64() if c.endswith(("_start", "_end")) else pa.float64() if c == "score" else pa.string()) for c in RECORD_COLUMNS])
+        schema = pa.schema(
+            [
+                (c, pa.int64() if c in _INT_COLUMNS else pa.float64() if c in _FLOAT_COLUMNS else pa.string())
+                for c in RECORD_COLUMNS
+            ]
+        )
         tmp = output.with_name(f".{output.name}.tmp")
         with pq.ParquetWriter(tmp, schema) as writer:
             for rows in _batches(_journal_records(journal), 10_000):
                 writer.write_table(pa.Table.from_pylist(rows, schema=schema))
         os.replace(tmp, output)
     # the journal stays: it is the full per-document result and the resume point
+
+
+def write_agency_table(output: Path, fmt: str, path: Path) -> int:
+    """One row per AGENCY mention of a finished run's documents (:func:`plannlp.records.agency_rows`),
+    as CSV, Parquet or JSONL by ``path``'s suffix; returns the number of rows."""
+    from plannlp.records import AGENCY_COLUMNS, agency_rows
+
+    source = Path(output) if fmt == "jsonl" else _journal_path(Path(output))
+    rows = [row for doc in read_documents(source) for row in agency_rows(doc)]
+    path = Path(path)
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64()}
+        schema = pa.schema([(c, types.get(c, pa.string())) for c in AGENCY_COLUMNS])
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
+        os.replace(tmp, path)
+    elif path.suffix == ".csv":
+        with atomic_writer(path) as fh:
+            writer = csv.DictWriter(fh, fieldnames=AGENCY_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        with atomic_writer(path) as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(rows)

@@ -17,13 +17,14 @@ def _tag(gold_docs: list, model: Optional[Path]) -> list:
     """The gold texts as the model tags them (``Tagger.predict`` ignores the gold spans and regions)."""
     from tqdm import tqdm
 
+    from plannlp.links import add_responsibility
     from plannlp.systems import load_tagger
 
     tagger = load_tagger(model)
     predicted = []
     with tqdm(total=len(gold_docs), desc="tagging", unit="doc", disable=None) as bar:
         for i in range(0, len(gold_docs), _BATCH):
-            predicted.extend(tagger.predict(gold_docs[i : i + _BATCH]))
+            predicted.extend(add_responsibility(d) for d in tagger.predict(gold_docs[i : i + _BATCH]))
             bar.update(len(gold_docs[i : i + _BATCH]))
     return predicted
 

@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document
-from plannlp.labels import INDICATOR, LABELS
+from plannlp.labels import AGENCY, INDICATOR, LABELS, ROLES
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 SPLIT_TARGETS: dict[str, float] = {"train": 0.70, "dev": 0.15, "test": 0.15}
+HEALTH_SPLIT_TARGETS: dict[str, float] = {"train": 0.60, "dev": 0.20, "test": 0.20}
 SOURCES: tuple[str, ...] = ("seed", "gov", "news")
 SPLITS_HEADER: tuple[str, ...] = ("id", "split", "source")
 
@@ -94,23 +95,38 @@ def _id_hash(doc_id: str) -> str:
     return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()
 
 
-def assign_splits(new_ids: Iterable[str], existing: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+def assign_splits(
+    new_ids: Iterable[str],
+    existing: Sequence[Mapping[str, str]],
+    domains: Mapping[str, str] | None = None,
+) -> list[dict[str, str]]:
     """Split rows for documents not yet in ``existing``; existing rows are never changed.
 
-    Within each source stratum, new documents are taken in the order of a hash of their id (so
-    the result depends on the ids, not on file order) and each goes to the split furthest below
-    its target share (70/15/15) of the stratum, counting the documents already assigned.
+    Documents are stratified by source and by domain (``domains`` maps ids to the annotation's
+    ``# domain:``). Within each stratum, new documents are taken in the order of a hash of their
+    id (so the result depends on the ids, not on file order) and each goes to the split furthest
+    below its target share of the stratum, counting the documents already assigned: 70/15/15,
+    but 60/20/20 for health documents, so that dev and test are health-rich (the project is for
+    health plans, and its choices and final scores should rest on them).
     """
+    domains = domains or {}
     known = {r["id"] for r in existing}
-    counts: dict[str, Counter[str]] = {}
+
+    def stratum(doc_id: str, source: str) -> tuple[str, str]:
+        return source, domains.get(doc_id, "")
+
+    counts: dict[tuple[str, str], Counter[str]] = {}
     for row in existing:
-        counts.setdefault(row.get("source") or source_of(row["id"]), Counter())[row["split"]] += 1
+        key = stratum(row["id"], row.get("source") or source_of(row["id"]))
+        counts.setdefault(key, Counter())[row["split"]] += 1
     rows = []
     for doc_id in sorted(set(new_ids) - known, key=_id_hash):
         source = source_of(doc_id)
-        have = counts.setdefault(source, Counter())
+        key = stratum(doc_id, source)
+        targets = HEALTH_SPLIT_TARGETS if key[1] == "health" else SPLIT_TARGETS
+        have = counts.setdefault(key, Counter())
         n = sum(have.values()) + 1
-        split = max(SPLITS, key=lambda s: (SPLIT_TARGETS[s] * n - have[s], -SPLITS.index(s)))
+        split = max(SPLITS, key=lambda s: (targets[s] * n - have[s], -SPLITS.index(s)))
         have[split] += 1
         rows.append({"id": doc_id, "split": split, "source": source})
     return rows
@@ -170,7 +186,7 @@ def build_gold(corpus_dir: str | Path = "corpus") -> BuildResult:
         docs.append(doc)
     splits_path = corpus_dir / "gold" / "splits.tsv"
     existing = read_splits(splits_path)
-    new_rows = assign_splits((d.id for d in docs), existing)
+    new_rows = assign_splits((d.id for d in docs), existing, {d.id: d.meta.get("domain", "") for d in docs})
     if new_rows:
         write_splits(splits_path, [*existing, *new_rows])
     split_of = {r["id"]: r["split"] for r in [*existing, *new_rows]}
@@ -225,8 +241,13 @@ def _part_stats(docs: Sequence[Document]) -> dict[str, Any]:
             chars[span.label].append(len(surface))
             words[span.label].append(len(surface.split()))
     targets = [sum(1 for s in d.spans if s.label == INDICATOR) for d in docs]
+    roles = Counter(s.role or "none" for d in docs for s in d.spans if s.label == AGENCY)
     return {
         "documents": len(docs),
+        "health_documents": sum(d.meta.get("domain") == "health" for d in docs),
+        "link_documents": sum(bool(d.links) for d in docs),
+        "links": sum(len(d.links) for d in docs),
+        "roles": dict(sorted(roles.items())),
         "characters": sum(len(d.text) for d in docs),
         "sources": dict(sorted(sources.items())),
         "spans": {label: labels[label] for label in LABELS},
@@ -243,8 +264,14 @@ def format_stats(stats: Mapping[str, Any]) -> str:
     width = max(10, *(len(n) for n in names))
     lines = ["".ljust(12) + "".join(n.rjust(width + 2) for n in names)]
     lines.append("documents".ljust(12) + "".join(str(part[n]["documents"]).rjust(width + 2) for n in names))
+    lines.append("  health".ljust(12) + "".join(str(part[n].get("health_documents", 0)).rjust(width + 2) for n in names))
     for label in LABELS:
         lines.append(label.ljust(12) + "".join(str(part[n]["spans"][label]).rjust(width + 2) for n in names))
+    lines.append("spans".ljust(12) + "".join(str(sum(part[n]["spans"].values())).rjust(width + 2) for n in names))
+    for role in ROLES:
+        lines.append(f"  {role}".ljust(12) + "".join(str(part[n].get("roles", {}).get(role, 0)).rjust(width + 2) for n in names))
+    lines.append("links".ljust(12) + "".join(str(part[n].get("links", 0)).rjust(width + 2) for n in names))
+    lines.append("  documents".ljust(12) + "".join(str(part[n].get("link_documents", 0)).rjust(width + 2) for n in names))
     total = stats["total"]
     lines.append("")
     lines.append("span length (all parts): label  chars min/median/mean/p90/max  |  words min/median/mean/p90/max")

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import time
-import unicodedata
 import urllib.robotparser
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
@@ -32,6 +31,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import requests
 
 from plannlp.corpus.encoding import decode_bytes
+from plannlp.corpus.extract import main_text, parse_tree
 from plannlp.data import DataError
 from plannlp.io import atomic_writer
 
@@ -194,7 +194,6 @@ def _is_settled(record: PageRecord, out_dir: Path) -> bool:
 # --------------------------------------------------------------------------- page contents
 
 
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"\s+")
 _DATE_META_KEYS = (
     "article:published_time",
@@ -215,12 +214,7 @@ _TEXT_WINDOW = 400  # characters at the top of the main text
 
 
 def _parse_tree(html: str) -> Any:
-    import lxml.html
-
-    try:
-        return lxml.html.document_fromstring(_XML_DECL.sub("", html, count=1) or "<html></html>")
-    except Exception:  # lxml raises several types on hopeless markup; such a page just has no metadata
-        return None
+    return parse_tree(html)
 
 
 def _visible_text(node: Any) -> str:
@@ -279,43 +273,10 @@ def _published_in_page(tree: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-_BLOCK_TAGS = frozenset({"p", "div", "table", "ul", "ol", "form", "h1", "h2", "h3", "h4", "h5", "h6"})
-_TABLE_PARTS = "./tr|./thead|./tbody|./tfoot|./*/tr"
-_OWN_CELLS = "./tr/td|./tr/th|./*/tr/td|./*/tr/th"
-
-
-def _unwrap_layout_tables(tree: Any) -> None:
-    """Turn tables used for page layout into divs, so the extractor can drop the furniture in them.
-
-    Old portals lay the whole page out in one table; kept as a table, its menu and sidebar cells
-    come out as table rows beside the text. A table counts as layout when it holds another table or
-    a cell with three or more blocks; a data table (targets by year) has neither and stays a table.
-    """
-    for table in tree.xpath("//table"):
-        cells = table.xpath(_OWN_CELLS)
-        nested = bool(table.xpath(".//table"))
-        if not nested and not any(
-            sum(1 for child in cell if child.tag in _BLOCK_TAGS) >= 3 for cell in cells
-        ):
-            continue
-        for part in [table, *table.xpath(_TABLE_PARTS), *cells]:
-            part.tag = "div"
-
-
 def _extract_main_text(tree: Any, html: str, url: str) -> str:
-    """The main text by trafilatura; ``tree`` (changed in place) is the parsed page or None."""
-    import trafilatura
-
-    if tree is not None:
-        _unwrap_layout_tables(tree)
-    text = trafilatura.extract(
-        html if tree is None else tree,
-        url=url,
-        output_format="txt",
-        include_comments=False,
-        include_tables=True,
-    )
-    return unicodedata.normalize("NFC", text or "")
+    """The main text (:func:`plannlp.corpus.extract.main_text`, the call ``clean`` makes too);
+    ``tree`` (changed in place) is the parsed page or None."""
+    return main_text(html, url=url, tree=tree)
 
 
 # --------------------------------------------------------------------------- fetching
