@@ -350,7 +350,7 @@ def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
     import hashlib
 
     from plannlp.io import read_documents
-    from plannlp.systems import code_revision, write_manifest
+    from plannlp.runrecord import RunRecord, code_revision, data_checksums
 
     root = Path(config_path).resolve().parent.parent
     paths = [root / p for p in config.get("train", [])]
@@ -363,16 +363,14 @@ def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
     model = train_roles(docs, c=best, seed=seed)
     out = root / config.get("output", "models/roles")
     model.save(out)
-    write_manifest(
-        out,
-        "roles",
-        settings={"c": best, "features": "mention_features (window 6, cues, column header, heading)"},
-        labels=list(ROLES),
-        seed=seed,
-        selection_metric=config.get("selection_metric", "cv_role_macro_f1"),
+    RunRecord(
+        system="roles",
+        settings={"c": best, "features": "mention_features (window 6, cues, column header, heading)", "seed": seed},
+        labels=tuple(ROLES),
+        files={"model": ROLE_MODEL_FILE},
         code_revision=code_revision(),
-        data={str(p.relative_to(root)): "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest() for p in paths},
-        config=dict(config),
+        data=data_checksums(**{f"train{i}": p for i, p in enumerate(paths)}),
+        config={**dict(config), "selection_metric": config.get("selection_metric", "cv_role_macro_f1")},
         metrics={"cv": results, "chosen_c": best, "cue_rules_on_training_data": cue, "mentions": len(training_rows(docs)[1])},
-    )
+    ).write(out)
     return out
