@@ -2,8 +2,9 @@
 
 The rule tagger and the CRF read the same lists (one source): the CRF's gazetteer and cue
 features are the rule tagger's patterns seen from a token. Matching is done on a *key* of the
-text: NFC with one tone placement (``Uỷ`` -> ``Ủy``, ``hoà`` -> ``hòa``). The key has exactly the
-length of the NFC text, so offsets found on it are offsets into the NFC text.
+text (:func:`plannlp.text.text_key`: NFC with one tone placement, ``Uỷ`` -> ``Ủy``, ``hoà`` ->
+``hòa``, ``hoàn`` unchanged). The key has exactly the length of the NFC text, so offsets found on
+it are offsets into the NFC text.
 """
 
 from __future__ import annotations
@@ -15,68 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-# ---------------------------------------------------------------------------------------------
-# Text keys and offsets
-
-# the tone mark of oa, oe, uy put on the first vowel (hoà -> hòa, Uỷ -> Ủy), the placement most
-# texts use; the same length in NFC
-_TONE_PAIRS = {
-    f"{first}{mark}": f"{toned}{second}"
-    for first, second, table in (
-        ("o", "a", {"à": "ò", "á": "ó", "ả": "ỏ", "ã": "õ", "ạ": "ọ"}),
-        ("o", "e", {"è": "ò", "é": "ó", "ẻ": "ỏ", "ẽ": "õ", "ẹ": "ọ"}),
-        ("u", "y", {"ỳ": "ù", "ý": "ú", "ỷ": "ủ", "ỹ": "ũ", "ỵ": "ụ"}),
-    )
-    for mark, toned in table.items()
-}
-_TONE_PAIRS.update({k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in list(_TONE_PAIRS.items())})
-_TONE_RE = re.compile("|".join(sorted(_TONE_PAIRS, key=len, reverse=True)))
-
-
-def _swap_tone(match: re.Match[str]) -> str:
-    i = match.start()
-    if match.group()[0] in "uU" and i > 0 and match.string[i - 1] in "qQ":
-        return match.group()  # "quý", "quỷ": the u belongs to the consonant qu
-    return _TONE_PAIRS[match.group()]
-
-
-def text_key(text: str) -> str:
-    """NFC text with one tone placement; ``len(text_key(t)) == len(nfc(t))``."""
-    return _TONE_RE.sub(_swap_tone, unicodedata.normalize("NFC", text))
-
-
-@dataclass(frozen=True)
-class NfcView:
-    """The NFC form of a text with maps from NFC offsets back to the original's."""
-
-    text: str
-    starts: tuple[int, ...] | None  # NFC offset -> original offset of that character's cluster
-    ends: tuple[int, ...] | None  # NFC end offset -> original end offset
-
-    def start(self, i: int) -> int:
-        return i if self.starts is None else self.starts[i]
-
-    def end(self, i: int) -> int:
-        return i if self.ends is None else self.ends[i]
-
-
-def nfc_view(text: str) -> NfcView:
-    """NFC of ``text`` normalised cluster by cluster (a base character and its marks), so every
-    NFC offset at a cluster boundary maps to an original offset."""
-    from plannlp.segment import nfc_with_offsets
-
-    if unicodedata.is_normalized("NFC", text):
-        return NfcView(text, None, None)
-    nfc, starts = nfc_with_offsets(text)
-    # ends[k + 1]: where the cluster holding NFC character k ends in ``text``
-    ends = [0] * (len(nfc) + 1)
-    following = len(text)
-    for k in range(len(nfc) - 1, -1, -1):
-        if starts[k + 1] != starts[k]:
-            following = starts[k + 1]
-        ends[k + 1] = following
-    return NfcView(nfc, tuple(starts), tuple(ends))
-
+# the text functions live in plannlp.text; these names stay importable from here
+from plannlp.text import NfcView, nfc_view, text_key  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
 # Word lists (spec: ANNOTATION_SPEC.md, "The five labels")

@@ -49,6 +49,7 @@ from plannlp.io import atomic_writer
 from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR, label_set
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence
+from plannlp.text import line_offsets, nfc_view, text_key
 
 SYSTEM = "rules"
 LEXICON_FILE = "lexicon.json"
@@ -112,8 +113,9 @@ class RuleLexicon:
 # a number or a range of numbers ("34-35"), not inside a date (5-4-2024) or a decree number (281/QĐ)
 _NUM = r"(?<![\w/.,\-–])\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?(?!\d|[.,\-–]\d|/\w)"
 _YEAR_NUM = r"(?:19|20)\d\d"
-# regex literals are matched against key text (features.text_key): "đoạn" is keyed "đọan"
-_YEAR = fx.text_key(
+# regex literals are matched against key text (plannlp.text.text_key), which is the text's own
+# spelling for cleaned text: they are written as Vietnamese is written
+_YEAR = (
     rf"(?:(?<!\w)(?:năm|giai\s+đoạn)\s+)?(?<![\w/.\-–]){_YEAR_NUM}"
     rf"(?:\s*[-–]\s*{_YEAR_NUM})?(?![\w/]|[-–.,]\d)"
 )
@@ -133,7 +135,7 @@ _DOC_REF = re.compile(
     r"|(?<!\w)(?:chương\s+trình|chiến\s+lược|quy\s+hoạch|đề\s+án)(?!\w)(?:[^,;:.()]|,\s*chống){0,120}$",
     re.I,
 )
-_TIME_PREPOSITION = re.compile(fx.text_key(r"(?:đến|vào|trong|trước|tới|hết|từ|giai\s+đoạn|năm)\s*$"), re.I)
+_TIME_PREPOSITION = re.compile(r"(?:đến|vào|trong|trước|tới|hết|từ|giai\s+đoạn|năm)\s*$", re.I)
 _MARKER = r"(?:[-+*•–]|\(?\d{1,2}(?:\.\d{1,2})*[.)]|\(?[a-zđ][.)]|[IVX]{1,5}[.)])"
 _HEADING_MARKER = re.compile(rf"^\s*{_MARKER}\s*", re.I)
 _TARGET_HEADING = re.compile(r"mục\s+tiêu|chỉ\s+tiêu|(?<!\w)đến\s+(?:hết\s+)?năm|phấn\s+đấu|tầm\s+nhìn", re.I)
@@ -205,9 +207,7 @@ class _Patterns:
         self.has_end = re.compile(r"(?<!\w)(?:có|với)\s*$", re.I)
         # what opens a clause before its indicator: list markers, verbs ("tăng trưởng" is a
         # measure, not "tăng"), a year phrase
-        year_phrase = fx.text_key(
-            rf"(?:đến|vào|trong|tới)?\s*(?:năm|giai\s+đoạn)\s+{_YEAR_NUM}(?:\s*[-–]\s*{_YEAR_NUM})?"
-        )
+        year_phrase = rf"(?:đến|vào|trong|tới)?\s*(?:năm|giai\s+đoạn)\s+{_YEAR_NUM}(?:\s*[-–]\s*{_YEAR_NUM})?"
         leading_verb = rf"(?!tăng\s+trưởng){fx.alternation(fx.LEADING_VERBS)}"
         self.leading = re.compile(rf"^(?:\s|{_MARKER}|{leading_verb}|{year_phrase}|[,:])+", re.I)
         self.indicator_after = re.compile(
@@ -287,13 +287,6 @@ def _trim(text: str, start: int, end: int, keep_end: str = "") -> tuple[int, int
     return start, end
 
 
-def _lines(text: str) -> Iterable[tuple[int, int]]:
-    start = 0
-    for line in text.split("\n"):
-        yield start, start + len(line)
-        start += len(line) + 1
-
-
 def _pieces(key: str, start: int, end: int) -> list[tuple[int, int, int]]:
     """``(start, end, sentence_start)`` of each ``;``-separated item or sentence of a line; items
     of one sentence share its start (a cue before the first item governs the list)."""
@@ -360,8 +353,8 @@ class RuleTagger(Tagger):
 
     def tag_text(self, text: str) -> list[Span]:
         """Spans over ``text`` (any normal form: offsets are into ``text`` as given)."""
-        view = fx.nfc_view(text)
-        spans = self._tag_key(fx.text_key(view.text))
+        view = nfc_view(text)
+        spans = self._tag_key(text_key(view.text))
         return [Span(view.start(s.start), view.end(s.end), s.label) for s in spans if s.label in self.labels]
 
     def settings_json(self) -> dict[str, Any]:
@@ -396,7 +389,7 @@ class RuleTagger(Tagger):
         found: list[tuple[int, int, str]] = []
         section: str | None = None
         recipients = False
-        lines = list(_lines(key))
+        lines = list(line_offsets(key))
         # a year-only line near a line naming an agency is a time cell of a task table (a year-only
         # line among figures is a statistics table)
         line_agencies = [self._agencies(key, s, e) for s, e in lines]
@@ -706,8 +699,8 @@ def default_tagger() -> RuleTagger:
 def agency_mentions(text: str) -> list[tuple[int, int]]:
     """Character ranges of ``text`` that the built-in agency gazetteer matches, role or not
     (a CRF feature: the gazetteer seen from the words)."""
-    view = fx.nfc_view(text)
-    key = fx.text_key(view.text)
+    view = nfc_view(text)
+    key = text_key(view.text)
     out = []
     for m in _agency_matches(default_tagger()._p, key, 0, len(key)):
         start, end = _trim(key, m.start(), m.end())
@@ -755,7 +748,7 @@ _CUE_MIN_PIECES = 3  # a word must occur in this many figure pieces to become a 
 
 
 def _normalised(text: str) -> str:
-    return " ".join(fx.text_key(text).split())
+    return " ".join(text_key(text).split())
 
 
 def _spans_in_regions(doc: Document) -> list[Span]:
@@ -806,9 +799,9 @@ def _learn_cues(docs: Sequence[Document], tagger: RuleTagger, floor: float) -> d
     seen: Counter[str] = Counter()
     positive: Counter[str] = Counter()
     for doc in docs:
-        key = fx.text_key(doc.text)  # gold text is NFC, so key offsets are the gold offsets
+        key = text_key(doc.text)  # gold text is NFC, so key offsets are the gold offsets
         values = [s for s in _spans_in_regions(doc) if s.label == VALUE]
-        for line_start, line_end in _lines(key):
+        for line_start, line_end in line_offsets(key):
             for start, end, _ in _pieces(key, line_start, line_end):
                 if not doc.in_regions(start, end):
                     continue

@@ -32,6 +32,7 @@ from importlib import resources
 
 from plannlp.corpus.encoding import decode_bytes
 from plannlp.data import DataError
+from plannlp.text import place_tones
 
 KINDS = ("html", "text", "markdown")
 
@@ -59,31 +60,10 @@ def _control_ratio(text: str) -> float:
     return bad / len(text)
 
 
-# Open syllable-final oa/oe/uy with the mark on the second vowel ("hoà", "khoẻ", "thuỷ"):
-# move it to the first vowel. "quý" keeps its mark on y (u belongs to the onset qu).
-_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook, dot below
-_NEW_STYLE = re.compile(
-    r"(?<![\w])([b-df-hj-np-tv-zđB-DF-HJ-NP-TV-ZĐ]{0,3})"
-    r"(?:([oO])([aAeE])|([uU])([yY]))([" + _TONES + r"])(?![\w\u0300-\u036f])"
-)
-
-
 def normalize_unicode(text: str) -> str:
-    """NFC with old-style tone placement; a no-op on text already in that form."""
-    decomposed = unicodedata.normalize("NFD", text)
-    moved = _NEW_STYLE.sub(_move_tone, decomposed)
-    return unicodedata.normalize("NFC", moved)
-
-
-def _move_tone(m: re.Match[str]) -> str:
-    onset = m.group(1)
-    if m.group(2):
-        first, second = m.group(2), m.group(3)
-    else:
-        if onset.lower().endswith("q"):
-            return m.group(0)
-        first, second = m.group(4), m.group(5)
-    return onset + first + m.group(6) + second
+    """NFC with old-style tone placement (:func:`plannlp.text.place_tones`, the one rule the
+    matching keys use too); a no-op on text already in that form."""
+    return place_tones(text)
 
 
 # ---------------------------------------------------------------------------------------

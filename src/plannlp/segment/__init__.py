@@ -17,6 +17,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from plannlp.text import base_letters, line_offsets, nfc_with_offsets  # noqa: F401  (nfc_with_offsets: public here too)
+
 
 _LIST_MARKER = re.compile(r"^\s*(\d{1,3}|[a-zđ]|[IVXLCivxlc]{1,6})[.)]$")
 
@@ -43,11 +45,6 @@ class Sentence:
         return [(t.start, t.end) for t in self.tokens]
 
 
-def _base_letters(s: str) -> str:
-    """Letters without diacritics, lower-cased: equal for two tone-mark placements of a syllable."""
-    return "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c)).casefold()
-
-
 def _align(text: str, words: Sequence[str], offset: int) -> list[Token]:
     """Place underthesea's words in ``text`` (which starts at ``offset`` in the document).
 
@@ -65,7 +62,7 @@ def _align(text: str, words: Sequence[str], offset: int) -> list[Token]:
             while cursor < n and text[cursor].isspace():
                 cursor += 1
             candidate = text[cursor : cursor + len(syllable)]
-            if candidate != syllable and _base_letters(candidate) != _base_letters(syllable):
+            if candidate != syllable and base_letters(candidate) != base_letters(syllable):
                 return _align_by_characters(text, words, offset)
             if start is None:
                 start = cursor
@@ -89,7 +86,7 @@ def _align_by_characters(text: str, words: Sequence[str], offset: int) -> list[T
     text_chars = "".join(text[i] for i in text_pos)
     word_chars = "".join("".join(w.split()) for w in words)
     target: list[int | None] = [None] * len(word_chars)
-    matcher = SequenceMatcher(None, _base_letters(text_chars), _base_letters(word_chars), autojunk=False)
+    matcher = SequenceMatcher(None, base_letters(text_chars), base_letters(word_chars), autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op in ("equal", "replace"):
             for k in range(b2 - b1):  # spread a replaced run over the text run it replaces
@@ -136,27 +133,6 @@ def sentence_bounds(line: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def nfc_with_offsets(text: str) -> tuple[str, list[int]]:
-    """NFC form of ``text`` and, for each of its positions (and its end), the position in ``text``.
-
-    Composition happens within a base character and the combining marks after it, so each such
-    cluster is normalised on its own and maps back as a whole.
-    """
-    pieces: list[str] = []
-    origin: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        j = i + 1
-        while j < n and unicodedata.combining(text[j]):
-            j += 1
-        composed = unicodedata.normalize("NFC", text[i:j])
-        pieces.append(composed)
-        origin.extend([i] * len(composed))
-        i = j
-    origin.append(n)
-    return "".join(pieces), origin
-
-
 def segment(text: str) -> tuple[Sentence, ...]:
     """Sentences of ``text`` with their word tokens, all offsets into ``text``.
 
@@ -176,15 +152,14 @@ def segment(text: str) -> tuple[Sentence, ...]:
     from underthesea import word_tokenize
 
     sentences: list[Sentence] = []
-    line_start = 0
-    for line in text.split("\n"):
+    for line_start, line_end in line_offsets(text):
+        line = text[line_start:line_end]
         if line.strip():
             for s, e in sentence_bounds(line):
                 chunk = line[s:e]
                 tokens = _align(chunk, word_tokenize(chunk), line_start + s)
                 if tokens:
                     sentences.append(Sentence(tokens[0].start, tokens[-1].end, tuple(tokens)))
-        line_start += len(line) + 1
     return tuple(sentences)
 
 
