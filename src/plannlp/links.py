@@ -20,13 +20,13 @@ target's indicator or its subject); where the plan gives no such task, the plan'
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plannlp.data import Document, Link, Span
 from plannlp.labels import AGENCY, INDICATOR, ISSUER, LEAD, PARTNER
 from plannlp.roles import assign_roles, heading_above
+from plannlp.text import line_offsets, nfc
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 # words that say little about what a target measures
@@ -38,7 +38,7 @@ _PLAN_LEAD = re.compile(r"tổ chức thực hiện|triển khai thực hiện|t
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text).lower()
+    return nfc(text).lower()
 
 
 def content_syllables(text: str) -> list[str]:
@@ -58,16 +58,8 @@ class _Task:
     pairs: frozenset[tuple[str, str]]
 
 
-def _line_ranges(text: str) -> list[tuple[int, int]]:
-    out, start = [], 0
-    for line in text.split("\n"):
-        out.append((start, start + len(line)))
-        start += len(line) + 1
-    return out
-
-
 def _tasks(doc: Document) -> list[_Task]:
-    lines = _line_ranges(doc.text)
+    lines = list(line_offsets(doc.text))
     agencies = [s for s in doc.spans if s.label == AGENCY]
     by_line: dict[int, list[Span]] = {}
     k = 0

@@ -8,13 +8,13 @@ grammar that splits ``"2,1 con/phụ nữ"`` into the number ``2.1`` and the uni
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plannlp.data import Document, Span, TargetRecord
 from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, ISSUER, LEAD, PARTNER, VALUE, YEAR
+from plannlp.text import fold, line_offsets, nfc
 
 # ---------------------------------------------------------------------------------------------
 # Values: number and unit
@@ -93,7 +93,7 @@ def split_unit(value_text: str) -> tuple[float | None, str]:
     ``"một"`` -> ``(1.0, "")``; ``"mỗi năm một lần"`` -> ``(1.0, "lần/năm")``.
     Without a number the whole (NFC, whitespace-collapsed) text is the unit: ``(None, text)``.
     """
-    text = " ".join(unicodedata.normalize("NFC", value_text).split())
+    text = " ".join(nfc(value_text).split())
     per_period = _PER_PERIOD.match(text.lower())
     if per_period and (number := _parse_number_words(per_period.group(2).split())) is not None:
         return number, f"{per_period.group(3)}/{per_period.group(1)}"
@@ -157,7 +157,7 @@ def parse_value(value_text: str) -> Quantity:
     ``385 - 405 triệu đồng`` -> 385e6 .. 405e6 ``đồng`` (scale ``triệu``); ``13,28 triệu tấn`` ->
     13.28e6 ``tấn``; ``1.000 người`` -> 1000; ``2,1 con/phụ nữ`` -> 2.1; word numbers as
     :func:`split_unit` reads them. Comparators are separate spans and are not read here."""
-    text = " ".join(unicodedata.normalize("NFC", value_text).split())
+    text = " ".join(nfc(value_text).split())
     ranged = _RANGE.match(text)
     if ranged:
         try:
@@ -218,14 +218,6 @@ def _sentences(doc: Document, starts: Sequence[int]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    out, start = [], 0
-    for line in text.split("\n"):
-        out.append((start, start + len(line)))
-        start += len(line) + 1
-    return out
-
-
 def _value_groups(spans: Sequence[Span], text: str) -> list[tuple[Span, ...]]:
     """VALUE/COMPARATOR spans (in order) grouped into levels: the comparators immediately before
     a value (nothing but white space between them) go with it; any other comparator stands alone."""
@@ -246,7 +238,7 @@ def _value_groups(spans: Sequence[Span], text: str) -> list[tuple[Span, ...]]:
 def _heading_years(doc: Document, starts: Sequence[int]) -> list[Span]:
     """YEARs on a line that has no INDICATOR and no VALUE (``a) Đến năm 2025``, a table cell)."""
     out = []
-    for start, end in _lines(doc.text):
+    for start, end in line_offsets(doc.text):
         inside = _within(doc.spans, starts, start, end)
         if not any(s.label in (INDICATOR, VALUE) for s in inside):
             out.extend(s for s in inside if s.label == YEAR)
@@ -363,6 +355,6 @@ def responsible_bodies(doc: Document, indicator: Span) -> tuple[Span, ...]:
 def body_key(agency_text: str) -> str:
     """The key that says two AGENCY mentions name the same body: NFC, case and spacing folded,
     ``UBND`` read as ``Ủy ban nhân dân`` (``Uỷ`` as ``Ủy``)."""
-    key = " ".join(unicodedata.normalize("NFC", agency_text).split()).lower()
+    key = fold(agency_text)
     key = key.replace("uỷ", "ủy").replace("ubnd", "ủy ban nhân dân").replace("bhxh", "bảo hiểm xã hội")
     return key

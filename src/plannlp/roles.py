@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +25,7 @@ from typing import Any
 
 from plannlp.data import DataError, Document, Span
 from plannlp.labels import AGENCY, LEAD, ROLES
+from plannlp.text import fold, line_offsets
 
 ROLE_MODEL_FILE = "roles.json"
 DEFAULT_ROLE_MODEL = Path(__file__).resolve().parents[2] / "models" / "roles"
@@ -57,8 +57,7 @@ def role_cues() -> tuple[Cue, ...]:
     return tuple(cues)
 
 
-def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+_fold = fold
 
 
 def _words(text: str) -> list[str]:
@@ -70,11 +69,7 @@ class _Layout:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines: list[tuple[int, int]] = []
-        start = 0
-        for line in text.split("\n"):
-            self.lines.append((start, start + len(line)))
-            start += len(line) + 1
+        self.lines: list[tuple[int, int]] = list(line_offsets(text))
         self._starts = [a for a, _ in self.lines]
 
     def line_of(self, offset: int) -> int:

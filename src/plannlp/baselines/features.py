@@ -10,14 +10,13 @@ it are offsets into the NFC text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 # the text functions live in plannlp.text; these names stay importable from here
-from plannlp.text import NfcView, nfc_view, text_key  # noqa: F401
+from plannlp.text import NfcView, nfc, nfc_view, text_key  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
 # Word lists (spec: ANNOTATION_SPEC.md, "The five labels")
@@ -120,7 +119,7 @@ class GazetteerEntry:
 def _parse_gazetteer(lines: Iterable[str]) -> tuple[GazetteerEntry, ...]:
     entries = []
     for line in lines:
-        line = unicodedata.normalize("NFC", line.strip())
+        line = nfc(line.strip())
         if not line or line.startswith("#"):
             continue
         tail = line.endswith(" +")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import codecs
 import email.message
 import re
-import unicodedata
+
+from plannlp.text import nfc
 
 
 
@@ -80,4 +81,4 @@ def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str, str
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    return nfc(text)

@@ -8,8 +8,9 @@ are turned into divs first, so the extractor can drop the furniture in them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
+
+from plannlp.text import nfc
 
 # Options of the trafilatura call, in one place.
 OPTIONS: dict[str, Any] = {
@@ -69,4 +70,4 @@ def main_text(html: str, url: str | None = None, tree: Any = None) -> str:
     if tree is not None:
         unwrap_layout_tables(tree)
     text = trafilatura.extract(html if tree is None else tree, url=url, **OPTIONS)
-    return unicodedata.normalize("NFC", text or "")
+    return nfc(text or "")

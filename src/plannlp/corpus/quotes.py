@@ -19,12 +19,12 @@ spec (``../shared/ANNOTATION_SPEC.md``):
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from plannlp.data import DataError, Document, Link, Span
 from plannlp.labels import AGENCY, INDICATOR, LABELS, ROLES, is_label_name
+from plannlp.text import nfc
 
 _META = re.compile(r"^#\s*([a-z_]+)\s*:\s*(.*?)\s*$")
 _FIELD = re.compile(
@@ -69,7 +69,7 @@ def parse_annotation(
     pending: list[tuple[Span, list[str], int]] = []
     cursor = 0
     for lineno, raw in enumerate(lines, start=1):
-        line = unicodedata.normalize("NFC", raw.rstrip("\n"))
+        line = nfc(raw.rstrip("\n"))
         if not line.strip():
             continue
         if line.startswith("#"):

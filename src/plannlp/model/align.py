@@ -8,10 +8,11 @@ A word is labelled on its first subword; the other subwords and the special toke
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+from plannlp.text import nfc
 
 IGNORE = -100  # label id that cross-entropy ignores
 SPECIAL = -1  # word index of <s>, </s>
@@ -37,7 +38,7 @@ def word_pieces(
     out: list[tuple[int, ...]] = []
     cut = 0
     for word in words:
-        ids = list(encode_word(unicodedata.normalize("NFC", word))) if word.strip() else []
+        ids = list(encode_word(nfc(word))) if word.strip() else []
         pieces: list[int] = []
         for i in ids:
             if not (i == unk_id and pieces and pieces[-1] == unk_id):

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from plannlp.text import nfc
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,11 @@ def _phobert_token(symbol: str) -> str:
 def _count_words(word_sentences: Iterable[list[str]], counts: Counter[str]) -> Iterator[str]:
     """Sentences as the trainer reads them (space-joined), counting NFC words on the way."""
     for words in word_sentences:
-        nfc = [unicodedata.normalize("NFC", w) for w in words]
-        nfc = [w for w in nfc if w and not any(c.isspace() for c in w)]
-        counts.update(nfc)
-        if nfc:
-            yield " ".join(nfc)
+        composed = [nfc(w) for w in words]
+        composed = [w for w in composed if w and not any(c.isspace() for c in w)]
+        counts.update(composed)
+        if composed:
+            yield " ".join(composed)
 
 
 def build_phobert_vocab(
