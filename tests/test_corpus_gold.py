@@ -120,7 +120,7 @@ def test_preannotate_writes_draft_quote_files(corpus, monkeypatch):
         def predict(self, docs):
             return [d.with_spans([Span(d.text.index("năm 2030"), d.text.index("năm 2030") + 8, "YEAR")]) for d in docs]
 
-    monkeypatch.setitem(sys.modules, "plannlp.baselines.rules", types.SimpleNamespace(RuleTagger=FakeRules))
+    monkeypatch.setitem(sys.modules, "plannlp.baselines.rules", types.SimpleNamespace(preannotation_rules=FakeRules))
     out = corpus / "annotations" / "drafts"
     [path] = gold.preannotate(["gov-abc"], corpus / "clean", out)
     text = (corpus / "clean" / "gov-abc.txt").read_text(encoding="utf-8")

@@ -261,3 +261,35 @@ def test_year_cells_of_task_tables_but_not_of_statistics(tagger: RuleTagger) -> 
     assert ("YEAR", "2026-2030") in labelled(tagger, task_table)
     statistics = "Dân số trung bình (người)\n2021\n1.779.420\n2022\n1.805.000"
     assert labelled(tagger, statistics) == []
+
+
+def test_rule_resources_have_notes_and_every_entry_is_used() -> None:
+    """Each phrase list and pattern of the resource files carries a note and is read by the code."""
+    import json
+    import re
+    from importlib import resources
+    from pathlib import Path
+
+    import plannlp.baselines.features as fx
+
+    source = "".join(
+        Path(m.__file__).read_text(encoding="utf-8") for m in (fx, __import__("plannlp.baselines.rules", fromlist=["x"]))
+    )
+    root = resources.files("plannlp").joinpath("resources")
+    patterns = [json.loads(line) for line in root.joinpath("rule_patterns.jsonl").read_text(encoding="utf-8").splitlines()]
+    words = [json.loads(line) for line in root.joinpath("rule_words.jsonl").read_text(encoding="utf-8").splitlines()]
+    referenced = set(re.findall(r"\$\{(\w+)\}", "".join(p["pattern"] for p in patterns)))
+    for p in patterns:
+        assert p["note"] and (f'"{p["name"]}"' in source or p["name"] in referenced), p["name"]
+        re.compile(fx.rule_pattern_source(p["name"], **{k: "x" for k in referenced}))
+    for w in words:
+        assert w["note"] and w["words"] and (f'"{w["list"]}"' in source), w["list"]
+
+
+def test_named_rule_taggers() -> None:
+    from plannlp.baselines.rules import RuleTagger, builtin_rules, preannotation_rules, stacked_rules, tuned_rules
+
+    assert stacked_rules() is builtin_rules() and preannotation_rules() is builtin_rules()
+    assert builtin_rules().lexicon.agencies == ()
+    tuned = tuned_rules(Path(__file__).resolve().parents[1] / "models" / "rules")
+    assert isinstance(tuned, RuleTagger) and tuned.lexicon.agencies

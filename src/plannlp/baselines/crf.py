@@ -25,7 +25,7 @@ from typing import Any
 
 from plannlp.baselines import SELECTION_METRIC, Scorer, check_keys, read_split, strict_micro_f1
 from plannlp.baselines import features as fx
-from plannlp.baselines.rules import agency_mentions, default_tagger
+from plannlp.baselines.rules import agency_mentions, stacked_rules
 from plannlp.contract import Tagger
 from plannlp.bio import tag_names, tags_to_spans
 from plannlp.data import DataError, Document, Span
@@ -101,7 +101,7 @@ def gazetteer_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
 
 def rule_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
     """Per word: the built-in rule tagger's tag (``B-VALUE`` ...), for stacking."""
-    return _range_tags([(s.start, s.end, f"-{s.label}") for s in default_tagger().tag_text(text)], sentences)
+    return _range_tags([(s.start, s.end, f"-{s.label}") for s in stacked_rules().tag_text(text)], sentences)
 
 
 def sentence_features(

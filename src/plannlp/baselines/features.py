@@ -9,105 +9,99 @@ it are offsets into the NFC text.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 # the text functions live in plannlp.text; these names stay importable from here
 from plannlp.text import NfcView, nfc, nfc_view, text_key  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
-# Word lists (spec: ANNOTATION_SPEC.md, "The five labels")
+# Word lists and patterns (spec: ANNOTATION_SPEC.md, "The five labels"), read once from
+# plannlp/resources/rule_words.jsonl and rule_patterns.jsonl: one JSON object a line, with a note
 
-# comparators that make a level a bound or an approximation, longest first when compiled
-COMPARATORS: tuple[str, ...] = (
-    "trên", "dưới", "ít nhất", "tối thiểu", "tối đa", "không quá", "không dưới", "không vượt quá",
-    "không thấp hơn", "không cao hơn", "thấp hơn", "cao hơn", "hơn", "khoảng", "xấp xỉ", "gần",
-    "≤", "≥", "<", ">", "=<", ">=", "<=",
-)  # fmt: skip
-# a change; a comparator only where the level follows it directly (spec)
-CHANGE_COMPARATORS: tuple[str, ...] = ("giảm", "tăng")
-# units written with a number
-UNITS: tuple[str, ...] = (
-    "%", "‰", "cm", "kg", "tuổi", "năm", "con", "lần", "tháng", "ngày", "giờ", "điểm",
-    "nghìn", "ngàn", "triệu", "tỷ", "tỉ", "triệu đồng", "tỷ đồng", "nghìn tỷ đồng", "triệu USD",
-    "tỷ USD", "tỷ đô la", "USD", "triệu tấn", "triệu lượt", "lượt",
-)  # fmt: skip
-# the denominator of a ratio (``2,1 con/phụ nữ``, ``10 bác sĩ/vạn dân``), after its optional number
-DENOMINATORS: tuple[str, ...] = (
-    "phụ nữ", "bé gái", "vạn dân", "nghìn dân", "ngàn dân", "dân", "người dân", "người",
-    "trẻ đẻ sống", "trẻ sinh sống", "trẻ sinh ra sống", "năm", "hộ", "hộ gia đình", "xã",
-)  # fmt: skip
-NUMBER_WORDS: tuple[str, ...] = (
-    "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm",
-    "nghìn", "ngàn", "triệu", "nửa", "rưỡi", "lăm", "mốt", "tư",
-)  # fmt: skip
-# words that make a figure a target (spec: "A target is a commitment ... by a time")
-TARGET_CUES: tuple[str, ...] = (
-    "phấn đấu", "chỉ tiêu", "mục tiêu", "đạt", "đến năm", "giảm xuống", "tăng lên", "duy trì",
-    "bảo đảm", "đảm bảo", "ít nhất", "tối thiểu", "tối đa", "không quá", "không dưới", "vào năm",
-    "đến hết năm", "trở lên", "hằng năm", "hàng năm", "giảm", "tăng", "nâng", "xuống", "lên",
-)  # fmt: skip
-# words that make a figure past or present (spec: not annotated)
-PAST_CUES: tuple[str, ...] = (
-    "đã đạt", "đã có", "đã được", "hiện nay", "hiện có", "hiện tại", "đến nay", "tính đến",
-    "so với cùng kỳ", "so cùng kỳ", "cùng kỳ", "ước đạt", "ước thực hiện", "năm qua", "vừa qua",
-    "thực hiện được", "đạt được", "kết quả", "trước đây", "đã", "giảm so với", "tăng so với",
-)  # fmt: skip
-# words of definitions and entitlements: their figures are conditions, not targets
-DEFINITION_CUES: tuple[str, ...] = (
-    "trường hợp", "đối tượng", "áp dụng", "được hưởng", "mức hưởng", "đáp ứng", "suy giảm khả năng",
-    "dự kiến", "chiếm", "bao gồm", "là người", "là xã", "là thôn", "là tỉnh", "là hộ",
-)  # fmt: skip
-# what gives a public body a role in a plan (spec, AGENCY rule 7)
-ROLE_CUES: tuple[str, ...] = (
-    "chủ trì", "phối hợp", "thực hiện", "tham mưu", "báo cáo", "giao", "hướng dẫn", "kiểm tra",
-    "chỉ đạo", "triển khai", "theo dõi", "đôn đốc", "giám sát", "chịu trách nhiệm", "trách nhiệm",
-    "tổ chức", "xây dựng", "ban hành", "bố trí", "căn cứ", "đề nghị", "phê duyệt", "tổng hợp",
-    "cân đối", "đảm bảo", "bảo đảm", "chủ động", "hỗ trợ", "tuyên truyền", "lồng ghép", "cần",
-    "đơn vị chủ trì", "đơn vị phối hợp", "cơ quan chủ trì", "cơ quan phối hợp", "nhiệm vụ",
-    "phấn đấu", "yêu cầu", "phụ trách", "quản lý", "được giao", "gửi", "trình",
-    "thẩm quyền", "giải quyết", "rà soát", "thẩm định",
-)
-# heads of generic groups ("các cơ quan, đơn vị có liên quan"): agencies only with a qualifier
-GROUP_WORDS: tuple[str, ...] = (
-    "bộ", "ngành", "sở", "ban", "cơ quan", "đơn vị", "tổ chức", "đoàn thể", "địa phương", "doanh nghiệp",
-    "cá nhân", "cơ quan ngang bộ", "hội", "cấp", "cơ sở", "bệnh viện", "trường", "nhà mạng", "chủ đầu tư",
-)  # fmt: skip
-# level verbs: what stands between an indicator and its level
-LEVEL_VERBS: tuple[str, ...] = (
-    "đạt", "là", "ở mức", "xuống", "lên", "còn", "chiếm", "bằng", "tới", "đạt mức", "đạt tỷ lệ",
-    "duy trì", "duy trì ở mức", "giữ", "giữ ở mức",
-)  # fmt: skip
-# verbs before an indicator that are not part of it (spec, INDICATOR "out")
-LEADING_VERBS: tuple[str, ...] = (
-    "phấn đấu", "duy trì", "đạt", "bảo đảm", "đảm bảo", "nâng", "nâng cao", "giảm", "tăng",
-    "hạ", "khống chế", "kiểm soát", "giữ", "đưa", "có", "và", "trong đó", "cụ thể", "trong",
-    "chỉ tiêu", "mục tiêu", "sẽ", "phải", "cần", "đạt được", "là", "hàng năm", "hằng năm", "cả năm",
-    "mỗi năm",
-)  # fmt: skip
-# a purpose clause or a time phrase ends an indicator
-INDICATOR_STOPS: tuple[str, ...] = (
-    "hướng tới", "hướng đến", "nhằm", "để", "vào năm", "đến năm", "trong năm", "so với",
-    "đối với", "trong đó", "theo", "giai đoạn", "trở lên", "là", "(",
-)  # fmt: skip
-# job titles: an agency after them is part of a title (spec rule 7: not labelled)
-TITLE_WORDS: tuple[str, ...] = (
-    "giám đốc", "phó giám đốc", "chủ tịch", "phó chủ tịch", "trưởng", "phó trưởng", "thủ trưởng",
-    "bộ trưởng", "thứ trưởng", "lãnh đạo", "chánh văn phòng", "tm.", "kt.", "tm", "kt",
-)  # fmt: skip
-# administrative levels for an agency's tail (UBND + tỉnh, thành phố Hà Nội, các huyện, ...)
-ADMIN_LEVELS: tuple[str, ...] = (
-    "tỉnh", "thành phố", "tp.", "tp", "huyện", "quận", "thị xã", "xã", "phường", "thị trấn",
-    "cấp tỉnh", "cấp huyện", "cấp xã", "các cấp", "Việt Nam", "trung ương", "thôn", "bản", "ấp",
-    "đặc khu", "cấp",
-)  # fmt: skip
-AGENCY_QUALIFIERS: tuple[str, ...] = (
-    "có liên quan", "liên quan", "trên địa bàn", "trực thuộc", "các cấp", "thuộc tỉnh", "cấp tỉnh",
-    "cấp huyện", "cấp xã", "trong tỉnh", "trong thành phố",
-)  # fmt: skip
+
+def _resource_lines(name: str) -> list[tuple[int, dict[str, Any]]]:
+    text = resources.files("plannlp").joinpath("resources", name).read_text(encoding="utf-8")
+    rows = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append((lineno, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{name}:{lineno}: invalid JSON: {exc.msg}") from None
+    return rows
+
+
+@lru_cache(maxsize=1)
+def rule_words() -> dict[str, tuple[str, ...]]:
+    """The phrase lists of ``resources/rule_words.jsonl`` by name (NFC)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for lineno, row in _resource_lines("rule_words.jsonl"):
+        if not isinstance(row.get("list"), str) or not isinstance(row.get("words"), list) or not row.get("note"):
+            raise ValueError(f"rule_words.jsonl:{lineno}: a row needs list, words and note")
+        out[row["list"]] = tuple(nfc(w) for w in row["words"])
+    return out
+
+
+@lru_cache(maxsize=1)
+def _pattern_rows() -> dict[str, dict[str, Any]]:
+    out = {}
+    for lineno, row in _resource_lines("rule_patterns.jsonl"):
+        if not isinstance(row.get("name"), str) or not isinstance(row.get("pattern"), str) or not row.get("note"):
+            raise ValueError(f"rule_patterns.jsonl:{lineno}: a row needs name, pattern and note")
+        out[row["name"]] = {**row, "pattern": nfc(row["pattern"])}
+    return out
+
+
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+def rule_pattern_source(name: str, /, **parts: str) -> str:
+    """The regex source of pattern ``name``: each ``${part}`` is replaced by ``parts[part]`` or,
+    failing that, by the file's pattern of that name (``${marker}``, ``${year}``)."""
+    rows = _pattern_rows()
+    if name not in rows:
+        raise KeyError(f"rule_patterns.jsonl has no pattern {name!r}")
+
+    def expand(m: re.Match[str]) -> str:
+        part = m.group(1)
+        if part in parts:
+            return parts[part]
+        if part in rows:
+            return rule_pattern_source(part, **parts)
+        raise KeyError(f"rule pattern {name!r} needs the part {part!r}")
+
+    return _PLACEHOLDER.sub(expand, rows[name]["pattern"])
+
+
+def rule_pattern(name: str, /, **parts: str) -> re.Pattern[str]:
+    """Pattern ``name`` compiled with its flags (``i``: ignore case)."""
+    flags = re.I if "i" in _pattern_rows()[name].get("flags", "") else 0
+    return re.compile(rule_pattern_source(name, **parts), flags)
+
+
+_WORDS = rule_words()
+COMPARATORS: tuple[str, ...] = _WORDS["comparators"]
+CHANGE_COMPARATORS: tuple[str, ...] = _WORDS["change_comparators"]
+UNITS: tuple[str, ...] = _WORDS["units"]
+DENOMINATORS: tuple[str, ...] = _WORDS["denominators"]
+NUMBER_WORDS: tuple[str, ...] = _WORDS["number_words"]
+TARGET_CUES: tuple[str, ...] = _WORDS["target_cues"]
+PAST_CUES: tuple[str, ...] = _WORDS["past_cues"]
+DEFINITION_CUES: tuple[str, ...] = _WORDS["definition_cues"]
+ROLE_CUES: tuple[str, ...] = _WORDS["role_cues"]
+GROUP_WORDS: tuple[str, ...] = _WORDS["group_words"]
+LEVEL_VERBS: tuple[str, ...] = _WORDS["level_verbs"]
+LEADING_VERBS: tuple[str, ...] = _WORDS["leading_verbs"]
+INDICATOR_STOPS: tuple[str, ...] = _WORDS["indicator_stops"]
+TITLE_WORDS: tuple[str, ...] = _WORDS["title_words"]
+ADMIN_LEVELS: tuple[str, ...] = _WORDS["admin_levels"]
+AGENCY_QUALIFIERS: tuple[str, ...] = _WORDS["agency_qualifiers"]
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ How it reads a document, line by line (a line is a paragraph of cleaned text):
 units of the training gold to the lists, learns which words mark a target piece, and picks the
 settings on dev strict micro F1 (``plannlp train experiments/rules.yaml``; the tuned tagger is
 then ``plannlp.systems.load_tagger("models/rules")``). Spans carry no score.
+
+Three rule taggers are named for what they do: :func:`tuned_rules` (that tuned baseline),
+:func:`stacked_rules` (the built-in rules whose tags the CRF reads) and
+:func:`preannotation_rules` (the built-in rules that draft annotation files). The word lists and
+patterns are resource files (``plannlp/resources/rule_words.jsonl``, ``rule_patterns.jsonl``).
 """
 
 from __future__ import annotations
@@ -112,62 +117,40 @@ class RuleLexicon:
 
 # a number or a range of numbers ("34-35"), not inside a date (5-4-2024) or a decree number (281/QĐ)
 _NUM = r"(?<![\w/.,\-–])\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?(?!\d|[.,\-–]\d|/\w)"
-_YEAR_NUM = r"(?:19|20)\d\d"
-# regex literals are matched against key text (plannlp.text.text_key), which is the text's own
-# spelling for cleaned text: they are written as Vietnamese is written
-_YEAR = (
-    rf"(?:(?<!\w)(?:năm|giai\s+đoạn)\s+)?(?<![\w/.\-–]){_YEAR_NUM}"
-    rf"(?:\s*[-–]\s*{_YEAR_NUM})?(?![\w/]|[-–.,]\d)"
-)
-# a year in a full date, or in a reporting period ("10 tháng năm 2025", "tính đến hết năm 2022")
-_DATE_BEFORE = re.compile(
-    r"ngày\s+\d{1,2}\s*(?:tháng|[/\-.])\s*\d{1,2}\s*(?:năm\s*)?$|[/\-.]\s*$"
-    r"|(?:\d+|các|những)\s+tháng(?:\s+(?:đầu|cuối))?\s+(?:năm\s*)?$|quý\s+[IV\d]+\s*(?:năm\s*)?$"
-    r"|tính\s+đến(?:\s+hết)?\s+(?:năm\s*)?$",
-    re.I,
-)
-# a year of a referenced document ("Nghị quyết số 20-NQ/TW ... năm 2017", "Luật ... năm 2008")
-_DOC_REF = re.compile(
-    r"(?<!\w)(?:luật|quyết\s+định\s+số|nghị\s+quyết|chỉ\s+thị|nghị\s+định|thông\s+tư|công\s+văn|"
-    r"kết\s+luận|thông\s+báo\s+số|hướng\s+dẫn\s+số|số\s+\d)(?!\w)[^,;:]{0,60}$"
-    r"|(?:thời\s+kỳ|tầm\s+nhìn\s+đến)\s*$"
-    # the period in the name of a programme or strategy ("Chương trình ... giai đoạn 2021 - 2030")
-    r"|(?<!\w)(?:chương\s+trình|chiến\s+lược|quy\s+hoạch|đề\s+án)(?!\w)(?:[^,;:.()]|,\s*chống){0,120}$",
-    re.I,
-)
-_TIME_PREPOSITION = re.compile(r"(?:đến|vào|trong|trước|tới|hết|từ|giai\s+đoạn|năm)\s*$", re.I)
-_MARKER = r"(?:[-+*•–]|\(?\d{1,2}(?:\.\d{1,2})*[.)]|\(?[a-zđ][.)]|[IVX]{1,5}[.)])"
-_HEADING_MARKER = re.compile(rf"^\s*{_MARKER}\s*", re.I)
-_TARGET_HEADING = re.compile(r"mục\s+tiêu|chỉ\s+tiêu|(?<!\w)đến\s+(?:hết\s+)?năm|phấn\s+đấu|tầm\s+nhìn", re.I)
-_TARGET_LEAD = re.compile(rf"^\s*(?:{_MARKER}\s*)?(?:các\s+)?(?:mục\s+tiêu|chỉ\s+tiêu)(?!\w)", re.I)
-_PAST_HEADING = re.compile(r"kết\s+quả|thực\s+trạng|tình\s+hình|đánh\s+giá|bối\s+cảnh|sự\s+cần\s+thiết", re.I)
-_OTHER_HEADING = re.compile(
-    r"nhiệm\s+vụ|giải\s+pháp|tổ\s+chức\s+thực\s+hiện|kinh\s+phí|căn\s+cứ|phân\s+công|nơi\s+nhận|"
-    r"quan\s+điểm|phạm\s+vi|đối\s+tượng",
-    re.I,
-)
-_RECIPIENTS = re.compile(r"^\s*nơi\s+nhận", re.I)
-_APPENDIX = re.compile(r"phụ\s+lục|danh\s+mục|(?<!\w)biểu(?!\w)", re.I)
+# the patterns are knowledge of how plans are written: they live in resources/rule_patterns.jsonl
+# (each with a note) and are matched against key text (plannlp.text.text_key), which is the
+# text's own spelling for cleaned text, so they are written as Vietnamese is written
+_YEAR_NUM = fx.rule_pattern_source("year_number")
+_YEAR = fx.rule_pattern_source("year")
+_MARKER = fx.rule_pattern_source("marker")
+_LEVEL_VERB = fx.rule_pattern_source("level_verb")
+_DATE_BEFORE = fx.rule_pattern("date_before")
+_DOC_REF = fx.rule_pattern("document_reference")
+_VISION_HEADING = fx.rule_pattern("vision_heading")
+_TIME_PREPOSITION = fx.rule_pattern("time_preposition")
+_HEADING_MARKER = fx.rule_pattern("heading_marker")
+_TARGET_HEADING = fx.rule_pattern("target_heading")
+_TARGET_LEAD = fx.rule_pattern("target_lead")
+_PAST_HEADING = fx.rule_pattern("past_heading")
+_OTHER_HEADING = fx.rule_pattern("other_heading")
+_RECIPIENTS = fx.rule_pattern("recipients")
+_APPENDIX = fx.rule_pattern("appendix")
 _PIECE_END = re.compile(r";|[.!?](?=\s|$)")
-_YEAR_ONLY_LINE = re.compile(rf"^\W*(?:{_YEAR})(?:\s*(?:,|và|-|–)\s*(?:{_YEAR}))*\W*$", re.I)
-# a figure compared with the same period of a past year is a result, not a target
-_PAST_AFTER = re.compile(r"cùng\s+kỳ|so\s+với\s+năm\s+trước", re.I)
-# "Mỗi thôn, bản có một nhân viên y tế": a count per unit is a level (guideline, Values)
-_PER_UNIT_HAS = re.compile(r"(?<!\w)mỗi\s[^,;:]{0,40}\s(?:có|được)\s*$", re.I)
-_DATED_EVENT = re.compile(r"^\W*(?:ngày\s+\d{1,2}\s*(?:tháng\s*\d{1,2}|[/\-.]\s*\d{1,2})|tháng\s+\d{1,2}\s*(?:năm|/))", re.I)
-_LEFT_TAIL = re.compile(
-    r"(?:\s(?:giảm|tăng)?\s*từ\s+\d[^,;]*|(?:\s+(?:tăng\s+thêm|tăng|giảm|thêm|từ|đến|cả))+)\s*$", re.I
-)
+_YEAR_ONLY_LINE = fx.rule_pattern("year_only_line")
+_PAST_AFTER = fx.rule_pattern("past_after")
+_PER_UNIT_HAS = fx.rule_pattern("per_unit_has")
+_DATED_EVENT = fx.rule_pattern("dated_event")
+_LEFT_TAIL = fx.rule_pattern("left_tail")
 _CELL_REACH = 3  # lines around a year-only line searched for an agency cell
-_COORDINATION_END = re.compile(r"\s(?:và|hoặc)\s*$", re.I)
-_DURATION = re.compile(r"\d\s*(?:năm|tháng|ngày|giờ)$", re.I)
-_LEVEL_VERB = r"(?<!\w)(?:đạt|là|xuống|lên|còn|ở\s+mức)(?!\w)"
+_COORDINATION_END = fx.rule_pattern("coordination_end")
+_DURATION = fx.rule_pattern("duration")
 _LEVEL_VERB_BEFORE = re.compile(_LEVEL_VERB + r"\s*$", re.I)
-# an indicator's usual head words: a phrase starting with one names what is measured
-_MEASURE_HEAD = re.compile(
-    r"(?:tỷ|tỉ)\s+(?:lệ|suất|số|trọng)|số\s+(?:lượng|người|ca|trẻ)|tuổi\s+thọ|chiều\s+cao|mức|tổng|tốc\s+độ", re.I
-)
-_TASK_CUES = ("hoàn thành", "thời gian", "thực hiện", "triển khai", "tổ chức")
+_LEVEL_VERB_ANYWHERE = re.compile(_LEVEL_VERB, re.I)
+_MEASURE_HEAD = fx.rule_pattern("measure_head")
+_LEVEL_RIGHT_LEAD = fx.rule_pattern("level_right_lead")
+_NOT_A_BODY_AFTER = fx.rule_pattern("not_a_body_after")
+_CELL_FILLER = fx.rule_pattern("cell_filler")
+_TASK_CUES = fx.rule_words()["task_cues"]
 
 
 def _words_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -183,49 +166,40 @@ class _Patterns:
         units = fx.alternation((u for u in (*fx.UNITS, *lexicon.units) if u not in ("%", "‰")), left_bound=False)
         denominators = fx.alternation((*fx.DENOMINATORS, *lexicon.denominators))
         number_words = fx.alternation(fx.NUMBER_WORDS)
-        ratio = rf"(?:\s*/\s*(?:\d+(?:[.,]\d+)*\s*)?{denominators})"
-        value = (
-            rf"(?P<value>(?:mỗi\s+(?:năm|tháng|quý|tuần)\s+(?:\d+|{number_words})\s+lần)"
-            rf"|{_NUM}\s?[%‰](?:/năm)?"
-            rf"|{_NUM}\s*{units}{ratio}?"
-            rf"|{_NUM}(?:\s+[^\W\d_]+){{1,2}}{ratio}"
-            rf"|(?P<bare>{_NUM}(?:{ratio})?(?!\w)|{number_words}(?:\s+{number_words})*))"
-        )
+        ratio = fx.rule_pattern_source("ratio", denominators=denominators)
+        value = fx.rule_pattern_source("value", number=_NUM, number_words=number_words, units=units, ratio=ratio)
         # comparators written before a level (two in a row are two spans: "tăng ít nhất 10%")
         self.figure = re.compile(rf"(?P<cmps>(?:{cmp_alt}\s*)*){value}", re.I)
         self.comparator = re.compile(cmp_alt, re.I)
         self.year = re.compile(_YEAR, re.I)
-        strong = ("phấn đấu", "chỉ tiêu", "mục tiêu", "đến năm", "vào năm", "đến hết năm",
-                  "giảm xuống", "tăng lên", "sẽ", "quyết tâm")  # fmt: skip
+        strong = fx.rule_words()["strong_target_cues"]
         self.strong_cue = _words_pattern(strong)
         comparator_words = {*comparators, *fx.CHANGE_COMPARATORS, "trở lên"}
         self.weak_cue = _words_pattern(c for c in fx.TARGET_CUES if c not in strong and c not in comparator_words)
         # a past cue, or a piece that opens with a bare year ("Năm 2023 đạt 85%")
-        opening_year = rf"^\W*(?:năm|trong\s+năm|tính\s+đến\s+năm)\s+{_YEAR_NUM}(?!\s*[-–])"
+        opening_year = fx.rule_pattern_source("opening_year")
         self.past_cue = re.compile(fx.alternation((*fx.PAST_CUES, *fx.DEFINITION_CUES)) + "|" + opening_year, re.I)
         self.level_verb_end = re.compile(fx.alternation(fx.LEVEL_VERBS) + r"\s*$", re.I)
-        self.has_end = re.compile(r"(?<!\w)(?:có|với)\s*$", re.I)
+        self.has_end = fx.rule_pattern("has_end")
         # what opens a clause before its indicator: list markers, verbs ("tăng trưởng" is a
         # measure, not "tăng"), a year phrase
-        year_phrase = rf"(?:đến|vào|trong|tới)?\s*(?:năm|giai\s+đoạn)\s+{_YEAR_NUM}(?:\s*[-–]\s*{_YEAR_NUM})?"
-        leading_verb = rf"(?!tăng\s+trưởng){fx.alternation(fx.LEADING_VERBS)}"
+        year_phrase = fx.rule_pattern_source("year_phrase")
+        leading_verb = fx.rule_pattern_source("leading_verb", leading_verbs=fx.alternation(fx.LEADING_VERBS))
         self.leading = re.compile(rf"^(?:\s|{_MARKER}|{leading_verb}|{year_phrase}|[,:])+", re.I)
-        self.indicator_after = re.compile(
-            fx.alternation(("phấn đấu", "chỉ tiêu", "mục tiêu", "quyết tâm", "đạt", "là", "sẽ")), re.I
-        )
+        self.indicator_after = _words_pattern(fx.rule_words()["indicator_leads"])
         self.indicator_stop = re.compile(
-            fx.alternation(fx.INDICATOR_STOPS) + rf"|(?<!\w)(?:cả\s+)?năm\s+{_YEAR_NUM}", re.I
+            fx.alternation(fx.INDICATOR_STOPS) + "|" + fx.rule_pattern_source("indicator_year_stop"), re.I
         )
         self.role = _words_pattern(fx.ROLE_CUES)
         self.task = _words_pattern(_TASK_CUES)
         self.title_before = re.compile(fx.alternation(fx.TITLE_WORDS) + r"\s*$", re.I)
-        self.owner_or_place_before = re.compile(r"(?<!\w)(?:của|tại|ở|thuộc|trụ\s+sở)\s*$", re.I)
+        self.owner_or_place_before = fx.rule_pattern("owner_or_place_before")
         self.agency = self._agency_pattern(lexicon.agencies)
         # where an agency can start: the first words of the names (the full pattern is tried only
         # there, which is much faster than scanning the text with it)
         first_words = {e.name.split()[0] for e in fx.builtin_gazetteer()} | {n.split()[0] for n in lexicon.agencies}
         self.agency_start = re.compile(
-            r"(?<![\w\-/])" + fx.alternation((*first_words, "Ban", "các"), left_bound=False), re.I
+            r"(?<![\w\-/])" + fx.alternation((*first_words, *fx.rule_words()["agency_start_words"]), left_bound=False), re.I
         )
 
     @staticmethod
@@ -236,23 +210,13 @@ class _Patterns:
         by_length = sorted(entries, key=lambda e: -len(e.name))
         with_tail = "|".join(fx.gazetteer_entry_pattern(e.name) for e in by_length if e.takes_tail)
         plain = "|".join(fx.gazetteer_entry_pattern(e.name) for e in by_length if not e.takes_tail)
-        level = rf"(?:các\s+)?{fx.alternation(fx.ADMIN_LEVELS)}"
+        level = fx.rule_pattern_source("agency_level", admin_levels=fx.alternation(fx.ADMIN_LEVELS))
         name = rf"{fx.CAPITALISED_WORD}(?:\.?\s*{fx.CAPITALISED_WORD}){{0,3}}"
-        tail = rf"(?:\s+{level}(?:\s*[,/]\s*{level})*(?:\s+và\s+{level})?(?:\s+{name})?|\s+{name})"
-        stop = fx.alternation((*fx.ROLE_CUES, "và", "có", "là", "được", "để", "nhằm", "theo", "tại", "với", "các"))
-        steering = rf"(?<!\w)Ban\s+[Cc]hỉ\s+đạo(?:\s+(?!{stop})[^\W\d_][\w\-]*){{0,10}}"
-        qualifier = (
-            rf"(?:\s+(?:có\s+liên\s+quan|liên\s+quan|các\s+cấp|cấp\s+(?:tỉnh|huyện|xã)"
-            rf"|trên\s+địa\s+bàn(?:\s+{level}(?:\s*,\s*{level})*)?(?:\s+{name})?"
-            rf"|trực\s+thuộc\s+(?:trung\s+ương|{with_tail}|{plain})(?:\s+{level})?|chức\s+năng))"
-        )
-        group_word = fx.alternation(fx.GROUP_WORDS)
-        # "các cơ quan, đơn vị có liên quan": a qualified group, or a list of two or more heads
-        group = (
-            rf"(?<!\w)[Cc]ác\s+{group_word}(?:\s*,\s*(?:các\s+)?{group_word})*(?:\s+[^\W\d_]+){{0,3}}?"
-            rf"(?=\s+(?:có\s+liên\s+quan|liên\s+quan|trên\s+địa\s+bàn|chức\s+năng))"
-            rf"|(?<!\w)[Cc]ác\s+{group_word}(?:\s*,\s*(?:các\s+)?{group_word})+(?!\w)"
-        )
+        tail = fx.rule_pattern_source("agency_tail", level=level, name=name)
+        stop = fx.alternation((*fx.ROLE_CUES, *fx.rule_words()["agency_stops"]))
+        steering = fx.rule_pattern_source("steering_committee", stop=stop)
+        qualifier = fx.rule_pattern_source("agency_qualifier", level=level, name=name, with_tail=with_tail, plain=plain)
+        group = fx.rule_pattern_source("agency_group", group_word=fx.alternation(fx.GROUP_WORDS))
         pattern = rf"(?:(?:{with_tail}){tail}?|{plain}|{steering}|{group}){qualifier}?"
         return re.compile(pattern, re.I)
 
@@ -540,7 +504,7 @@ class RuleTagger(Tagger):
             between = key[fig.end : nxt.start]
             if re.search(r"[,;]", between):
                 continue
-            if not between.strip(" :") or re.search(_LEVEL_VERB, between, re.I):
+            if not between.strip(" :") or _LEVEL_VERB_ANYWHERE.search(between):
                 inner.add(i)  # "trẻ dưới 1 tuổi đạt 95%": the first is in the indicator
             elif (
                 i not in inner
@@ -603,7 +567,7 @@ class RuleTagger(Tagger):
                 right_end = comma
         stop = self._p.indicator_stop.search(key, fig.end, right_end)
         right_start = fig.end
-        lead_right = re.match(r"\s*(?:trở\s+lên|trở\s+xuống)?", key[right_start:right_end], re.I)
+        lead_right = _LEVEL_RIGHT_LEAD.match(key[right_start:right_end])
         right_start += lead_right.end() if lead_right else 0
         right_span = _trim(key, right_start, stop.start() if stop else right_end)
         and_end = _COORDINATION_END.search(key, right_span[0], right_span[1])
@@ -632,7 +596,7 @@ class RuleTagger(Tagger):
             return False
         if _DOC_REF.search(piece_before):
             # "Tầm nhìn đến năm 2045" as a heading of its own is a target year
-            if not re.match(rf"^\W*(?:{_MARKER}\s*)?tầm\s+nhìn\s+đến\s*$", piece_before, re.I):
+            if not _VISION_HEADING.match(piece_before):
                 return False
         up_to_year = key[piece_start : m.end()]
         if _is_upper_line(up_to_year) and not _TARGET_HEADING.search(up_to_year):
@@ -661,7 +625,7 @@ class RuleTagger(Tagger):
                 continue
             if not self.settings.agency_after_cua and self._p.owner_or_place_before.search(before):
                 continue
-            if re.match(r"\s+(?:đã(?!\w)|số\s|điện\s+tử)", key[a_end : a_end + 12], re.I):
+            if _NOT_A_BODY_AFTER.match(key[a_end : a_end + 12]):
                 continue  # the past tense; "Chính phủ số" (digital government) is no body
             out.append((a_start, a_end))
         return out
@@ -674,7 +638,7 @@ class RuleTagger(Tagger):
             rest.append(key[cursor:a_start])
             cursor = a_end
         rest.append(key[cursor:line_end])
-        leftover = re.sub(r"(?<!\w)(?:và|các|chủ\s+trì|phối\s+hợp)(?!\w)|[\W\d_]", "", "".join(rest), flags=re.I)
+        leftover = _CELL_FILLER.sub("", "".join(rest))
         return bool(agencies) and not leftover
 
 
@@ -691,9 +655,30 @@ def _agency_matches(patterns: _Patterns, key: str, start: int, end: int) -> Iter
 
 
 @lru_cache(maxsize=1)
-def default_tagger() -> RuleTagger:
-    """The rule tagger with its built-in lists and default settings (shared, compiled once)."""
+def builtin_rules() -> RuleTagger:
+    """The rule tagger with its built-in lists and default settings, nothing learned from gold
+    (shared, compiled once)."""
     return RuleTagger()
+
+
+def stacked_rules() -> RuleTagger:
+    """The rules whose tags the CRF reads as features (and whose gazetteer gives its ``gaz``
+    feature): the built-in rules, fixed, because a CRF model was trained on exactly their tags."""
+    return builtin_rules()
+
+
+def preannotation_rules() -> RuleTagger:
+    """The rules that draft annotation files (``plannlp corpus preannotate``): the built-in rules,
+    so that no word learned from gold leaks into a labeller's draft."""
+    return builtin_rules()
+
+
+def tuned_rules(directory: str | Path = "models/rules") -> RuleTagger:
+    """The rule tagger tuned on train/dev (:func:`train_from_config`), as saved in ``directory``."""
+    return RuleTagger.load(directory)
+
+
+default_tagger = builtin_rules  # the name before the three roles were named
 
 
 def agency_mentions(text: str) -> list[tuple[int, int]]:
@@ -702,7 +687,7 @@ def agency_mentions(text: str) -> list[tuple[int, int]]:
     view = nfc_view(text)
     key = text_key(view.text)
     out = []
-    for m in _agency_matches(default_tagger()._p, key, 0, len(key)):
+    for m in _agency_matches(stacked_rules()._p, key, 0, len(key)):
         start, end = _trim(key, m.start(), m.end())
         if start < end:
             out.append((view.start(start), view.end(end)))

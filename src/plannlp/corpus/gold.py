@@ -371,7 +371,7 @@ def preannotate(
     """Draft quote files ``out_dir/<id>.tsv`` (``status: draft``) from the rule tagger's spans."""
     from datetime import date
 
-    from plannlp.baselines.rules import RuleTagger  # written beside this module; imported lazily
+    from plannlp.baselines.rules import preannotation_rules  # written beside this module; imported lazily
     from plannlp.corpus.quotes import format_quotes
 
     out_dir = Path(out_dir)
@@ -384,7 +384,7 @@ def preannotate(
         if target.exists() and not force:
             raise DataError(f"{target} exists; pass --force to overwrite it")
         docs.append(Document(doc_id, text_path.read_text(encoding="utf-8")))
-    predicted = RuleTagger().predict(docs)
+    predicted = preannotation_rules().predict(docs)
     header = {"labelled_by": "", "labelled_at": date.today().isoformat(), "pre_annotated_by": "rules", "status": "draft"}
     written = []
     out_dir.mkdir(parents=True, exist_ok=True)
