@@ -20,8 +20,15 @@ class DataError(ValueError):
     """Malformed data: the message names what is wrong (and, from readers, the file and line)."""
 
 
+CHECKSUM_PREFIX = "sha256:"  # the one checksum format: sha256:<hex> (texts, raw bytes, files)
+
+
+def bytes_checksum(raw: bytes) -> str:
+    return CHECKSUM_PREFIX + hashlib.sha256(raw).hexdigest()
+
+
 def text_checksum(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return bytes_checksum(text.encode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -217,10 +224,18 @@ class Document:
         return replace(self, meta={**self.meta, **updates})
 
     def in_regions(self, start: int, end: int) -> bool:
-        """Whether ``[start, end)`` lies inside a labelled region (always true without regions)."""
+        """Whether ``[start, end)`` lies inside a labelled region (always true without regions):
+        what was labelled, so what training and learning may use."""
         if self.regions is None:
             return True
         return any(s <= start and end <= e for s, e in self.regions)
+
+    def touches_regions(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` overlaps a labelled region (always true without regions): a
+        prediction there is scored (one straddling a region's edge is a boundary error)."""
+        if self.regions is None:
+            return True
+        return any(start < e and s < end for s, e in self.regions)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -20,35 +20,63 @@ def _open_text(path: Path, mode: str) -> IO[str]:
     return open(path, mode, encoding="utf-8")
 
 
-def read_documents(path: str | Path) -> Iterator[Document]:
-    """Yield the documents of a JSONL(.gz) file; a bad line raises DataError with file:line."""
+def iter_jsonl(lines: Iterable[str], source: str, torn_tail: bool = False) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` of each non-blank JSON line; a bad line raises DataError naming
+    ``source:line``.
+
+    ``torn_tail``: the last line, when it has no newline and does not parse, is what a killed
+    writer left (a journal's torn tail) and is skipped; a bad line anywhere else is still an error.
+    """
+    pending: tuple[int, str] | None = None  # a bad line is judged once we know whether it is the last
+    for lineno, line in enumerate(lines, start=1):
+        if pending is not None:
+            _raise_invalid(source, *pending)
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError:
+            if not (torn_tail and not line.endswith("\n")):
+                _raise_invalid(source, lineno, line)
+            pending = (lineno, line)
+    # a torn tail: nothing followed it, so it is dropped
+
+
+def _raise_invalid(source: str, lineno: int, line: str) -> None:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{source}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+
+
+def read_jsonl(path: str | Path, torn_tail: bool = False) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` of each JSON line of a JSONL(.gz) file (see :func:`iter_jsonl`);
+    a missing, unreadable or non-UTF-8 file raises DataError naming it."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    seen: set[str] = set()
     try:
         with _open_text(path, "r") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-                try:
-                    doc = Document.from_json(obj)
-                except DataError as exc:
-                    raise DataError(f"{path}:{lineno}: {exc}") from None
-                if doc.id in seen:
-                    raise DataError(f"{path}:{lineno}: duplicate document id {doc.id!r}")
-                seen.add(doc.id)
-                yield doc
+            yield from iter_jsonl(fh, str(path), torn_tail)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except (OSError, EOFError) as exc:  # gzip errors, unreadable files
-        if isinstance(exc, DataError):
-            raise
         raise DataError(f"{path}: cannot read: {exc}") from None
+
+
+def read_documents(path: str | Path, torn_tail: bool = False) -> Iterator[Document]:
+    """Yield the documents of a JSONL(.gz) file; a bad line raises DataError with file:line
+    (``torn_tail``: an unfinished last line is skipped, as in a journal)."""
+    seen: set[str] = set()
+    for lineno, obj in read_jsonl(path, torn_tail):
+        try:
+            doc = Document.from_json(obj)
+        except DataError as exc:
+            raise DataError(f"{path}:{lineno}: {exc}") from None
+        if doc.id in seen:
+            raise DataError(f"{path}:{lineno}: duplicate document id {doc.id!r}")
+        seen.add(doc.id)
+        yield doc
 
 
 @contextmanager

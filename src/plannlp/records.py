@@ -14,75 +14,20 @@ from dataclasses import dataclass
 
 from plannlp.data import Document, Span, TargetRecord
 from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, ISSUER, LEAD, PARTNER, VALUE, YEAR
+from plannlp.numbers import DIGITS_RE, RANGE_RE, number_words, parse_digits, parse_number_words, scales
 from plannlp.text import fold, line_offsets, nfc
 
 # ---------------------------------------------------------------------------------------------
 # Values: number and unit
 
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-_SCALES = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
-_UNITS_WORDS = {
-    "không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
-    "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9,
-}  # fmt: skip
-_NUMBER_WORDS = {*_UNITS_WORDS, "mười", "mươi", "trăm", "nghìn", "ngàn", "triệu", "rưỡi", "nửa"}
+# the number grammar is plannlp.numbers (shared with the rule tagger); these names read it
+_DIGITS = DIGITS_RE
+_SCALES = scales()
+_NUMBER_WORDS = set(number_words())
+_parse_digits = parse_digits
+_parse_number_words = parse_number_words
 # "mỗi năm một lần" (once a year): a count per period.
 _PER_PERIOD = re.compile(r"^mỗi\s+(\w+)\s+(.+?)\s+(\S+)$")
-
-
-def _parse_digits(token: str) -> float:
-    """``2,1`` -> 2.1; ``1.000`` / ``1.000.000`` -> thousands; ``1.5`` (not 3-digit groups) -> 1.5.
-
-    Vietnamese writes a decimal comma and thousands dots; a lone dot not followed by a group of
-    exactly three digits can only be a decimal point (text copied from English sources).
-    """
-    if "," in token and "." in token:  # 1.234,5
-        return float(token.replace(".", "").replace(",", "."))
-    if "," in token:
-        head, *rest = token.split(",")
-        if len(rest) > 1:  # 1,000,000 (English thousands)
-            return float(token.replace(",", ""))
-        return float(f"{head}.{rest[0]}")
-    if "." in token:
-        groups = token.split(".")
-        if all(len(g) == 3 for g in groups[1:]):
-            return float("".join(groups))
-        if len(groups) == 2:
-            return float(token)
-        raise ValueError(f"cannot read number {token!r}")
-    return float(token)
-
-
-def _parse_number_words(words: Sequence[str]) -> float | None:
-    """Vietnamese number words: ``một`` 1, ``mười hai`` 12, ``hai mươi lăm`` 25, ``một trăm`` 100,
-    ``một nửa`` 0.5, ``hai rưỡi`` 2.5."""
-    if not words:
-        return None
-    if list(words) == ["một", "nửa"] or list(words) == ["nửa"]:
-        return 0.5
-    total = 0.0  # finished thousands/millions groups
-    group = 0.0  # the group under construction (< 1000)
-    current = 0.0  # the digit just read
-    for word in words:
-        if word in _UNITS_WORDS:
-            current = _UNITS_WORDS[word]
-        elif word == "mười":
-            group += 10
-            current = 0
-        elif word == "mươi":
-            group += (current or 1) * 10
-            current = 0
-        elif word == "trăm":
-            group += (current or 1) * 100
-            current = 0
-        elif word in ("nghìn", "ngàn", "triệu"):
-            total += (group + current or 1) * _SCALES[word]
-            group = current = 0
-        elif word == "rưỡi":
-            current += 0.5
-        else:
-            return None
-    return total + group + current
 
 
 def split_unit(value_text: str) -> tuple[float | None, str]:
@@ -126,7 +71,7 @@ def split_unit(value_text: str) -> tuple[float | None, str]:
 
 
 # A range written with a dash between two numbers: "25-30%", "385 - 405 triệu đồng".
-_RANGE = re.compile(r"^(?P<low>\d+(?:[.,]\d+)*)\s*[-–—]\s*(?P<high>\d+(?:[.,]\d+)*)(?P<rest>.*)$")
+_RANGE = RANGE_RE
 _YEAR_NUMBER = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 

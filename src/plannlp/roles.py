@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document, Span
+from plannlp.io import iter_jsonl
 from plannlp.labels import AGENCY, LEAD, ROLES
 from plannlp.text import fold, line_offsets
 
@@ -47,10 +48,7 @@ def role_cues() -> tuple[Cue, ...]:
     """The cue phrases of ``resources/role_cues.jsonl`` (one JSON object a line)."""
     text = resources.files("plannlp").joinpath("resources", "role_cues.jsonl").read_text(encoding="utf-8")
     cues = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        obj = json.loads(line)
+    for lineno, obj in iter_jsonl(text.splitlines(), "role_cues.jsonl"):
         if obj.get("side") not in ("before", "after") or obj.get("role") not in ROLES:
             raise DataError(f"role_cues.jsonl:{lineno}: a cue needs side before|after and a role of {ROLES}")
         cues.append(Cue(_fold(obj["cue"]), obj["side"], obj["role"]))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from plannlp.data import DataError
+from plannlp.data import CHECKSUM_PREFIX, DataError
 from plannlp.io import atomic_writer
 
 RUN_RECORD = "plannlp.json"
@@ -31,7 +31,7 @@ def file_checksum(path: str | Path) -> str:
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return "sha256:" + digest.hexdigest()
+    return CHECKSUM_PREFIX + digest.hexdigest()
 
 
 def data_checksums(**files: str | Path | None) -> dict[str, dict[str, str]]:

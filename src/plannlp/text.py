@@ -148,7 +148,22 @@ def blind_syllables(text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Lines
+# Span edges and lines
+
+# what a span may not start or end with (spec: no leading or trailing space or punctuation;
+# a VALUE keeps its % or ‰)
+SPAN_EDGE = frozenset(" \t\n;.,:!?()[]{}\"'“”‘’…-–—/|*+•")
+
+
+def trim(text: str, start: int, end: int, keep_end: str = "") -> tuple[int, int]:
+    """``[start, end)`` shrunk past :data:`SPAN_EDGE` characters at both ends (those in
+    ``keep_end`` may stay at the end)."""
+    while start < end and text[start] in SPAN_EDGE:
+        start += 1
+    while end > start and text[end - 1] in SPAN_EDGE and text[end - 1] not in keep_end:
+        end -= 1
+    return start, end
+
 
 
 def line_offsets(text: str) -> Iterator[tuple[int, int]]:

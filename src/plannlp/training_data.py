@@ -64,10 +64,7 @@ def tagged_sentences(
             inside = [s for s in doc.spans if sentence.start <= s.start and s.end <= sentence.end]
             covered.update(inside)
             if not doc.in_regions(sentence.start, sentence.end):
-                touches = doc.regions is not None and any(
-                    s < sentence.end and sentence.start < e for s, e in doc.regions
-                )
-                if touches:
+                if doc.touches_regions(sentence.start, sentence.end):
                     counts.sentences_partly_in_regions += 1
                 else:
                     counts.sentences_outside_regions += 1

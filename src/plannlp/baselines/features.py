@@ -9,7 +9,6 @@ it are offsets into the NFC text.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from importlib import resources
 from typing import Any
 
 # the text functions live in plannlp.text; these names stay importable from here
+from plannlp.io import iter_jsonl
+from plannlp.numbers import DIGITS_RE, number_words
 from plannlp.text import NfcView, nfc, nfc_view, text_key  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
@@ -27,14 +28,7 @@ from plannlp.text import NfcView, nfc, nfc_view, text_key  # noqa: F401
 
 def _resource_lines(name: str) -> list[tuple[int, dict[str, Any]]]:
     text = resources.files("plannlp").joinpath("resources", name).read_text(encoding="utf-8")
-    rows = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append((lineno, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{name}:{lineno}: invalid JSON: {exc.msg}") from None
-    return rows
+    return list(iter_jsonl(text.splitlines(), name))
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +84,7 @@ COMPARATORS: tuple[str, ...] = _WORDS["comparators"]
 CHANGE_COMPARATORS: tuple[str, ...] = _WORDS["change_comparators"]
 UNITS: tuple[str, ...] = _WORDS["units"]
 DENOMINATORS: tuple[str, ...] = _WORDS["denominators"]
-NUMBER_WORDS: tuple[str, ...] = _WORDS["number_words"]
+NUMBER_WORDS: tuple[str, ...] = number_words(standalone_only=True)
 TARGET_CUES: tuple[str, ...] = _WORDS["target_cues"]
 PAST_CUES: tuple[str, ...] = _WORDS["past_cues"]
 DEFINITION_CUES: tuple[str, ...] = _WORDS["definition_cues"]
@@ -182,7 +176,7 @@ def word_shape(word: str) -> str:
 
 
 def is_number(word: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:[.,]\d+)*", word))
+    return bool(DIGITS_RE.fullmatch(word))
 
 
 def _lexicon_sets() -> dict[str, frozenset[str]]:
@@ -199,6 +193,7 @@ def _lexicon_sets() -> dict[str, frozenset[str]]:
 
 
 _LEXICON = _lexicon_sets()
+_YEAR_WORD = re.compile(rule_pattern_source("year_number"))
 
 
 def token_features(
@@ -224,7 +219,7 @@ def token_features(
             "last_syl": syllables[-1] if syllables else "",
             "n_syl": float(len(syllables)),
             "num": is_number(words[i]),
-            "year": bool(re.fullmatch(r"(?:19|20)\d\d", words[i])),
+            "year": bool(_YEAR_WORD.fullmatch(words[i])),
             "title": keys[i][:1].isupper(),
             "gaz": gazetteer_tags[i],
         }

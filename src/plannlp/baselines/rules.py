@@ -53,14 +53,14 @@ from plannlp.data import DataError, Document, Span
 from plannlp.io import atomic_writer
 from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR, label_set
 from plannlp.runrecord import RunRecord, data_checksums
+from plannlp.numbers import NUMBER_IN_TEXT, NUMBER_OR_RANGE
 from plannlp.segment import Sentence
-from plannlp.text import line_offsets, nfc_view, text_key
+from plannlp.text import line_offsets, nfc_view, text_key, trim
 
 SYSTEM = "rules"
 LEXICON_FILE = "lexicon.json"
 # which span wins where two overlap: levels first, the broad phrases last
 _PRIORITY = {VALUE: 0, COMPARATOR: 1, YEAR: 2, INDICATOR: 3, AGENCY: 4}
-_EDGE = " \t;.,:!?()[]{}\"'“”‘’…-–—/|*+•"
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class RuleLexicon:
 # Patterns
 
 # a number or a range of numbers ("34-35"), not inside a date (5-4-2024) or a decree number (281/QĐ)
-_NUM = r"(?<![\w/.,\-–])\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?(?!\d|[.,\-–]\d|/\w)"
+_NUM = NUMBER_IN_TEXT
 # the patterns are knowledge of how plans are written: they live in resources/rule_patterns.jsonl
 # (each with a note) and are matched against key text (plannlp.text.text_key), which is the
 # text's own spelling for cleaned text, so they are written as Vietnamese is written
@@ -242,13 +242,7 @@ class _Figure:
         return self.value[1]
 
 
-def _trim(text: str, start: int, end: int, keep_end: str = "") -> tuple[int, int]:
-    """Shrink ``[start, end)`` past white space and punctuation at its edges (spec: no edge punctuation)."""
-    while start < end and text[start] in _EDGE:
-        start += 1
-    while end > start and text[end - 1] in _EDGE and text[end - 1] not in keep_end:
-        end -= 1
-    return start, end
+_trim = trim  # spec: no edge space or punctuation (plannlp.text.SPAN_EDGE)
 
 
 def _pieces(key: str, start: int, end: int) -> list[tuple[int, int, int]]:
@@ -729,6 +723,7 @@ DEFAULT_GRID: dict[str, list[Any]] = {
     "agency_role": ["sentence", "line", "none"],
     "agency_after_cua": [False, True],
 }
+_LEADING_NUMBER = re.compile(rf"^{NUMBER_OR_RANGE}\s*")
 _CUE_MIN_PIECES = 3  # a word must occur in this many figure pieces to become a learned cue
 
 
@@ -737,7 +732,7 @@ def _normalised(text: str) -> str:
 
 
 def _spans_in_regions(doc: Document) -> list[Span]:
-    return [s for s in doc.spans if doc.in_regions(s.start, s.end)]
+    return [s for s in doc.spans if doc.in_regions(s.start, s.end)]  # what was labelled
 
 
 def learn_lexicon(docs: Sequence[Document], min_count: int = 1, cue_floor: float = 0.6) -> RuleLexicon:
@@ -761,7 +756,7 @@ def learn_lexicon(docs: Sequence[Document], min_count: int = 1, cue_floor: float
             elif span.label == COMPARATOR and text.lower() not in builtin_comparators:
                 comparators[text.lower()] += 1
             elif span.label == VALUE:
-                number = re.match(r"^\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?\s*", text)
+                number = _LEADING_NUMBER.match(text)
                 if not number:
                     continue
                 unit, _, denominator = text[number.end() :].partition("/")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import codecs
 import functools
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -32,6 +31,7 @@ from importlib import resources
 
 from plannlp.corpus.encoding import decode_bytes
 from plannlp.data import DataError
+from plannlp.io import iter_jsonl
 from plannlp.text import place_tones
 
 KINDS = ("html", "text", "markdown")
@@ -441,10 +441,7 @@ def furniture_patterns() -> dict[tuple[str, str], re.Pattern[str]]:
     """{(kind, shape): one compiled alternation} from the resource file, loaded once."""
     text = resources.files("plannlp").joinpath("resources", "furniture.jsonl").read_text(encoding="utf-8")
     found: dict[tuple[str, str], list[str]] = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for n, row in iter_jsonl(text.splitlines(), "furniture.jsonl"):
         kind, pattern = row["kind"], row["pattern"]
         if kind not in FURNITURE_KINDS or not row.get("seen"):
             raise ValueError(f"furniture.jsonl line {n}: kind must be one of {FURNITURE_KINDS} and 'seen' given")

@@ -15,14 +15,13 @@ given, so improving the cleaner cannot silently move the text under existing lab
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from plannlp.corpus.clean import clean, decode, detect_kind, normalize_unicode, title_of
-from plannlp.data import DataError, Document, text_checksum
+from plannlp.data import DataError, Document, bytes_checksum, text_checksum
 from plannlp.io import atomic_writer
 
 MANIFEST_COLUMNS = (
@@ -207,8 +206,7 @@ def ingest(
     return results
 
 
-def _bytes_checksum(raw: bytes) -> str:
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
+_bytes_checksum = bytes_checksum
 
 
 _NEWS_META = re.compile(r"#\s*(url|date)\s*=\s*(\S+)")

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from plannlp.data import Document, Span
 from plannlp.labels import LABELS
+from plannlp.text import SPAN_EDGE
 
 # characters a span may not start or end with (spec: no leading/trailing space or punctuation)
-_EDGE_PUNCT = set(" \t\n;.,:!?()[]{}\"'“”‘’…-–—/|*")
+_EDGE_PUNCT = SPAN_EDGE
 
 
 def span_problems(text: str, span: Span) -> list[str]:

@@ -153,11 +153,7 @@ def predicted_in_regions(predicted: Document, reference: Document) -> tuple[Span
     A prediction that straddles a region's edge is kept: part of it lies in text an annotator
     labelled, so it is a (boundary) error, not unlabelled text.
     """
-    if reference.regions is None:
-        return predicted.spans
-    return tuple(
-        s for s in predicted.spans if any(s.start < end and start < s.end for start, end in reference.regions)
-    )
+    return tuple(s for s in predicted.spans if reference.touches_regions(s.start, s.end))
 
 
 def _record_key(record: TargetRecord, text: str) -> tuple[Any, ...]:
