@@ -29,10 +29,17 @@ def test_span_checks_on_construction():
         Span(0, 3, "VALUE", 1.5)
 
 
-def test_span_is_frozen():
+def test_a_span_changes_only_by_a_copy_that_is_checked_again():
+    import dataclasses
+
     span = Span(0, 3, "VALUE")
-    with pytest.raises(AttributeError):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         span.start = 1  # type: ignore[misc]
+    assert dataclasses.replace(span, end=5) == Span(0, 5, "VALUE")
+    with pytest.raises(DataError):
+        dataclasses.replace(span, start=4)  # past its end
+    with pytest.raises(DataError):
+        dataclasses.replace(Span(0, 3, "AGENCY"), role="boss")
 
 
 def test_document_sorts_spans_and_rejects_overlap_and_out_of_bounds():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 from pathlib import Path
 
@@ -179,13 +178,13 @@ def test_old_tone_placement_and_table_cells(tagger: RuleTagger) -> None:
     assert ("YEAR", "Năm 2022") in got
 
 
-def test_spans_meet_the_spec_and_output_is_fast(tagger: RuleTagger) -> None:
+def test_spans_meet_the_spec_on_a_long_text(tagger: RuleTagger) -> None:
+    # speed: python benchmarks/bench_rules.py
     text = "\n".join(case for case, _ in SPEC_CASES) + "\n" + "\n".join(NEGATIVE_CASES)
     big = "\n".join([text] * 60)  # ~50,000 characters
-    started = time.perf_counter()
     doc = tagger.predict([Document("big", big)])[0]
-    assert time.perf_counter() - started < 10
-    assert doc.spans and document_problems(doc) == []
+    assert len(doc.spans) == 60 * len(tagger.predict([Document("one", text)])[0].spans)
+    assert document_problems(doc) == []
 
 
 def test_predict_ignores_input_spans_and_regions(tagger: RuleTagger) -> None:

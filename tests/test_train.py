@@ -170,8 +170,17 @@ def test_epoch_batches_cover_every_example_once_and_group_lengths():
     assert len(batches) == -(-1000 // 16) and all(len(b) <= 16 for b in batches)
     assert batches == epoch_batches(lengths, 16, 3, 2, group=20)
     assert batches != epoch_batches(lengths, 16, 3, 3, group=20)
-    padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
-    assert padded < 1.2 * sum(lengths)  # similar lengths share a batch
+
+    def padded(batches: list[list[int]]) -> int:
+        return sum(len(b) * max(lengths[i] for i in b) for b in batches)
+
+    # one chunk over the whole epoch: the batches are runs of the lengths sorted, so the padding
+    # is exactly that of cutting the sorted lengths into batches of 16
+    ordered = sorted(lengths, reverse=True)
+    ideal = sum(len(ordered[i : i + 16]) * ordered[i] for i in range(0, 1000, 16))
+    assert padded(epoch_batches(lengths, 16, 3, 2, group=1000)) == ideal
+    # chunks of 20 batches pad more than that and less than batches of random examples (group=1)
+    assert ideal < padded(batches) < padded(epoch_batches(lengths, 16, 3, 2, group=1))
 
     positive = [i % 10 == 0 for i in range(1000)]  # 100 examples with spans
     epochs = [epoch_batches(lengths, 16, 3, e, positive=positive, negative_ratio=2.0) for e in (0, 1)]
