@@ -92,16 +92,7 @@ def totals(rows) -> dict[str, float | int]:
 def measure(data_dir: Path) -> list[tuple[str, tuple[int, int, int], tuple[int, int, int]]]:
     """(name, word counts, paragraph counts) per hand-cleaned document; counts are
     (matched, predicted, expected)."""
-    rows = []
-    for expected_path in sorted(data_dir.glob("*.expected.txt")):
-        name = expected_path.name.removesuffix(".expected.txt")
-        raws = sorted(data_dir.glob(f"{name}.raw.*"))
-        if len(raws) != 1:
-            raise SystemExit(f"{expected_path}: expected one {name}.raw.* beside it, found {len(raws)}")
-        predicted = clean(raws[0].read_bytes())
-        expected = expected_path.read_text(encoding="utf-8")
-        rows.append((name, word_overlap(predicted, expected), paragraph_overlap(predicted, expected)))
-    return rows
+    return [row[:3] for row in measure_set(data_dir)]
 
 
 def stale_documents(corpus_dir: Path) -> list[tuple[str, float, float, bool]]:

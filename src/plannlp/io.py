@@ -64,6 +64,20 @@ def read_jsonl(path: str | Path, torn_tail: bool = False) -> Iterator[tuple[int,
         raise DataError(f"{path}: cannot read: {exc}") from None
 
 
+def read_json(path: str | Path, missing: str | None = None) -> Any:
+    """The value of a JSON file; DataError naming the file when it is missing (``missing``: the
+    message then) or not valid JSON."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(missing or f"{path}: no such file")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: invalid JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
 def read_documents(path: str | Path, torn_tail: bool = False) -> Iterator[Document]:
     """Yield the documents of a JSONL(.gz) file; a bad line raises DataError with file:line
     (``torn_tail``: an unfinished last line is skipped, as in a journal)."""

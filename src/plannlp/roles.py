@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document, Span
-from plannlp.io import iter_jsonl
+from plannlp.io import iter_jsonl, read_json
 from plannlp.labels import AGENCY, LEAD, ROLES
 from plannlp.text import fold, line_offsets
 
@@ -196,9 +196,7 @@ class RoleClassifier:
     @classmethod
     def load(cls, directory: str | Path) -> RoleClassifier:
         path = Path(directory) / ROLE_MODEL_FILE
-        if not path.is_file():
-            raise DataError(f"{directory}: no role model ({ROLE_MODEL_FILE})")
-        obj = json.loads(path.read_text(encoding="utf-8"))
+        obj = read_json(path, missing=f"{directory}: no role model ({ROLE_MODEL_FILE})")
         classes = tuple(obj.get("classes", ()))
         if not classes or set(classes) - set(ROLES):
             raise DataError(f"{path}: classes must be roles of {ROLES}, got {classes}")

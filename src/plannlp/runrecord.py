@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plannlp.data import CHECKSUM_PREFIX, DataError
-from plannlp.io import atomic_writer
+from plannlp.io import atomic_writer, read_json
 
 RUN_RECORD = "plannlp.json"
 RECORD_FORMAT = "plannlp-run/1"
@@ -139,12 +139,7 @@ class RunRecord:
     @classmethod
     def read(cls, directory: str | Path) -> RunRecord:
         path = Path(directory) / RUN_RECORD
-        if not path.is_file():
-            raise DataError(f"{directory}: not a plannlp model directory (no {RUN_RECORD})")
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}: invalid JSON: {exc.msg}") from None
+        obj = read_json(path, missing=f"{directory}: not a plannlp model directory (no {RUN_RECORD})")
         record = cls.from_json(obj, str(path))
         for name in record.files.values():
             inside(directory, name)

@@ -33,6 +33,21 @@ def check_keys(config: dict[str, Any], known: Iterable[str], config_path: Path |
         raise DataError(f"{config_path or 'config'}: unknown keys {', '.join(unknown)}")
 
 
+def training_setup(
+    config: dict[str, Any], known: Iterable[str], config_path: Path | None, scorer: Scorer | None
+) -> tuple[Scorer, tuple[str, ...]]:
+    """What every baseline trainer does first: refuse unknown config keys, take the scorer (strict
+    micro F1 by default) and the config's label set (the five plan labels by default)."""
+    from plannlp.labels import label_set
+
+    check_keys(config, known, config_path)
+    try:
+        labels = label_set(config.get("labels"), str(config_path))
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    return scorer or strict_micro_f1, tuple(labels)
+
+
 def read_split(path: str | Path | None, what: str) -> list[Document]:
     """The gold documents of a split file (``what`` names it in errors)."""
     if path is None:

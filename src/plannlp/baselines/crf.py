@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plannlp.baselines import SELECTION_METRIC, Scorer, check_keys, read_split, strict_micro_f1
+from plannlp.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
 from plannlp.baselines import features as fx
 from plannlp.baselines.rules import agency_mentions, stacked_rules
 from plannlp.contract import Tagger
 from plannlp.bio import tag_names, tags_to_spans
 from plannlp.data import DataError, Document, Span
 from plannlp.io import atomic_writer
-from plannlp.labels import LABELS, label_set
+from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence, segment
 from plannlp.training_data import SentenceCounts, tagged_sentences
@@ -253,12 +253,7 @@ def train_from_config(
 ) -> Path:
     """Fit one CRF per (c1, c2) of the config's grid on the training gold, keep the best on dev
     strict micro F1, save it with its config, label order and dev score in ``output_dir``."""
-    check_keys(config, _CONFIG_KEYS, config_path)
-    scorer = scorer or strict_micro_f1
-    try:
-        labels = label_set(config.get("labels"), str(config_path))
-    except ValueError as exc:
-        raise DataError(str(exc)) from None
+    scorer, labels = training_setup(config, _CONFIG_KEYS, config_path, scorer)
     c1_grid = _grid(config.get("c1", [0.1]), "c1", config_path)
     c2_grid = _grid(config.get("c2", [0.1]), "c2", config_path)
     base = CrfSettings(

@@ -46,12 +46,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from plannlp.baselines import SELECTION_METRIC, Scorer, check_keys, read_split, strict_micro_f1
+from plannlp.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
 from plannlp.baselines import features as fx
 from plannlp.contract import Tagger
 from plannlp.data import DataError, Document, Span
-from plannlp.io import atomic_writer
-from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR, label_set
+from plannlp.io import atomic_writer, read_json
+from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.numbers import NUMBER_IN_TEXT, NUMBER_OR_RANGE
 from plannlp.segment import Sentence
@@ -330,11 +330,7 @@ class RuleTagger(Tagger):
             settings = RuleSettings(**record.settings)
         except (TypeError, ValueError) as exc:
             raise DataError(f"{directory}: bad rule settings: {exc}") from None
-        lexicon_path = record.file(directory, "lexicon")
-        try:
-            lexicon = RuleLexicon.from_json(json.loads(lexicon_path.read_text(encoding="utf-8")))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{lexicon_path}: invalid JSON: {exc.msg}") from None
+        lexicon = RuleLexicon.from_json(read_json(record.file(directory, "lexicon")))
         return cls(settings, lexicon, labels=record.labels or LABELS)
 
     @classmethod
@@ -838,12 +834,7 @@ def train_from_config(
     scorer: Scorer | None = None,
 ) -> Path:
     """Learn words from the training gold, pick settings on dev, save to ``output_dir``."""
-    check_keys(config, _CONFIG_KEYS, config_path)
-    scorer = scorer or strict_micro_f1
-    try:
-        labels = label_set(config.get("labels"), str(config_path))
-    except ValueError as exc:
-        raise DataError(str(exc)) from None
+    scorer, labels = training_setup(config, _CONFIG_KEYS, config_path, scorer)
     out_dir = Path(config.get("output_dir") or "models/rules")
     train = read_split(config.get("train_file"), "train")
     dev = read_split(config.get("dev_file"), "dev")
