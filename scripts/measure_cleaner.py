@@ -23,9 +23,9 @@ import sys
 from pathlib import Path
 
 import re
-import unicodedata
 
 from plannlp.corpus.clean import clean, paragraph_overlap, word_overlap
+from plannlp.text import nfc
 
 TESTS_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 DEFAULT_DATA = TESTS_DATA / "clean"
@@ -56,8 +56,8 @@ def lost_key_lines(predicted: str, expected: str) -> list[str]:
     reference does (as a line or inside a longer one): a repeated target line dropped is lost."""
     from collections import Counter
 
-    predicted = unicodedata.normalize("NFC", predicted)
-    wanted = Counter(p.strip() for p in unicodedata.normalize("NFC", expected).split("\n"))
+    predicted = nfc(predicted)
+    wanted = Counter(p.strip() for p in nfc(expected).split("\n"))
     lost = []
     for line, n in wanted.items():
         if line and is_key_line(line):

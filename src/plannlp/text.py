@@ -28,6 +28,10 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def is_nfc(text: str) -> bool:
+    return unicodedata.is_normalized("NFC", text)
+
+
 def nfc_with_offsets(text: str) -> tuple[str, list[int]]:
     """NFC form of ``text`` and, for each of its positions (and its end), the position in ``text``.
 
@@ -67,7 +71,7 @@ class NfcView:
 def nfc_view(text: str) -> NfcView:
     """NFC of ``text`` normalised cluster by cluster (a base character and its marks), so every
     NFC offset at a cluster boundary maps to an original offset."""
-    if unicodedata.is_normalized("NFC", text):
+    if is_nfc(text):
         return NfcView(text, None, None)
     composed, starts = nfc_with_offsets(text)
     # ends[k + 1]: where the cluster holding NFC character k ends in ``text``

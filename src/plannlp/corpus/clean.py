@@ -24,7 +24,6 @@ from __future__ import annotations
 import codecs
 import functools
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -32,7 +31,7 @@ from importlib import resources
 from plannlp.corpus.encoding import decode_bytes
 from plannlp.data import DataError
 from plannlp.io import iter_jsonl
-from plannlp.text import place_tones
+from plannlp.text import nfc, place_tones
 
 KINDS = ("html", "text", "markdown")
 
@@ -583,8 +582,8 @@ def word_overlap(predicted: str, expected: str) -> tuple[int, int, int]:
     """(matched, predicted, expected) word counts: the bag-of-words (multiset) overlap of two
     texts, words being runs of letters and digits. Precision = matched / predicted, recall =
     matched / expected; counts add up across documents (micro-average)."""
-    pred = Counter(_WORD.findall(unicodedata.normalize("NFC", predicted)))
-    gold = Counter(_WORD.findall(unicodedata.normalize("NFC", expected)))
+    pred = Counter(_WORD.findall(nfc(predicted)))
+    gold = Counter(_WORD.findall(nfc(expected)))
     return _multiset_overlap(pred, gold)
 
 
@@ -592,7 +591,7 @@ def paragraph_overlap(predicted: str, expected: str) -> tuple[int, int, int]:
     """(matched, predicted, expected) counts of paragraphs (lines) reproduced exactly: a stricter
     check than words, that also scores re-joined line wraps and paragraph breaks."""
     def paragraphs(text: str) -> Counter[str]:
-        return Counter(p.strip() for p in unicodedata.normalize("NFC", text).split("\n") if p.strip())
+        return Counter(p.strip() for p in nfc(text).split("\n") if p.strip())
 
     return _multiset_overlap(paragraphs(predicted), paragraphs(expected))
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document, Link, Span
+from plannlp.io import iter_jsonl
 
 FORMATS: tuple[str, ...] = ("labelstudio", "doccano", "conll")
 
@@ -206,14 +207,8 @@ def _doccano_relations(doc: Document) -> list[dict[str, Any]]:
 def from_doccano(lines: Iterable[str], source: str = "<doccano>") -> list[Document]:
     """Documents from Doccano sequence-labelling JSONL (``label`` or, in newer exports, ``entities``)."""
     docs = []
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for lineno, obj in iter_jsonl(lines, source):
         where = f"{source}:{lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{where}: invalid JSON: {exc.msg}") from None
         text = obj.get("text")
         if not isinstance(text, str):
             raise DataError(f"{where}: 'text' is missing")

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from plannlp.text import base_letters, line_offsets, nfc_with_offsets  # noqa: F401  (nfc_with_offsets: public here too)
+from plannlp.text import base_letters, is_nfc, line_offsets, nfc_with_offsets  # noqa: F401  (nfc_with_offsets: public here too)
 
 
 _LIST_MARKER = re.compile(r"^\s*(\d{1,3}|[a-zđ]|[IVXLCivxlc]{1,6})[.)]$")
@@ -139,7 +138,7 @@ def segment(text: str) -> tuple[Sentence, ...]:
     Cleaned text is NFC; other text is segmented in its NFC form and mapped back, so offsets
     always index the text as given.
     """
-    if not unicodedata.is_normalized("NFC", text):
+    if not is_nfc(text):
         nfc, origin = nfc_with_offsets(text)
         return tuple(
             Sentence(

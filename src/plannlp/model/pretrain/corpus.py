@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError
-from plannlp.io import read_jsonl
+from plannlp.io import read_json, read_jsonl
 from plannlp.model.pretrain.config import DataConfig
 from plannlp.text import nfc
 
@@ -123,7 +123,7 @@ def segment_documents(
     meta_path = cache.with_name(cache.name + ".meta.json")
     fingerprint = {"version": CACHE_VERSION, **fingerprint}
     if cache.is_file() and meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
+        meta = read_json(meta_path)
         if meta.pop("fingerprint") == fingerprint:
             docs = [SegmentedDoc(o["id"], kind, tuple(o["sentences"])) for _, o in read_jsonl(cache)]
             return docs, {**meta, "cached": True}
