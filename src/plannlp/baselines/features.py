@@ -1,4 +1,5 @@
-"""What the two baselines share: word lists, the agency gazetteer, NFC offset mapping, CRF features.
+"""What the two baselines share: word lists and patterns (read from resource files), the agency
+gazetteer, CRF features.
 
 The rule tagger and the CRF read the same lists (one source): the CRF's gazetteer and cue
 features are the rule tagger's patterns seen from a token. Matching is done on a *key* of the
@@ -16,9 +17,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-# the text functions live in plannlp.text; these names stay importable from here
 from plannlp.io import iter_jsonl
 from plannlp.numbers import DIGITS_RE, number_words
+
+# the text functions live in plannlp.text; these names stay importable from here
 from plannlp.text import NfcView, nfc, nfc_view, text_key  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
