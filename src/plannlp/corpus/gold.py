@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plannlp.corpus.ids import id_path
 from plannlp.data import DataError, Document
+from plannlp.io import atomic_writer
 from plannlp.labels import INDICATOR, LABELS
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
@@ -350,10 +352,10 @@ def preannotate(
     out_dir = Path(out_dir)
     docs = []
     for doc_id in ids:
-        text_path = Path(clean_dir) / f"{doc_id}.txt"
+        text_path = id_path(clean_dir, doc_id, ".txt")
         if not text_path.is_file():
             raise DataError(f"{doc_id}: no clean text {text_path}")
-        target = out_dir / f"{doc_id}.tsv"
+        target = id_path(out_dir, doc_id, ".tsv", for_writing=True)
         if target.exists() and not force:
             raise DataError(f"{target} exists; pass --force to overwrite it")
         docs.append(Document(doc_id, text_path.read_text(encoding="utf-8")))
@@ -362,7 +364,8 @@ def preannotate(
     written = []
     out_dir.mkdir(parents=True, exist_ok=True)
     for doc in predicted:
-        target = out_dir / f"{doc.id}.tsv"
-        target.write_text(format_quotes(doc, header), encoding="utf-8")
+        target = id_path(out_dir, doc.id, ".tsv", for_writing=True)
+        with atomic_writer(target) as fh:
+            fh.write(format_quotes(doc, header))
         written.append(target)
     return written
