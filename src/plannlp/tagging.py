@@ -249,8 +249,11 @@ def _output_lock(output: Path) -> Iterator[None]:
     import fcntl
 
     path = _lock_path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "a+b")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+b")
+    except OSError as exc:
+        raise DataError(f"{output}: cannot create the lock file {path}: {exc.strerror or exc}") from None
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -433,12 +436,15 @@ def _tag_locked(
     journal = _journal_path(output)
     identity = model_identity(model)
     previous = output if fmt == "jsonl" else None
-    if fresh:
-        journal.unlink(missing_ok=True)
-    elif previous is not None and previous.is_file() and not journal.exists():
-        journal.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(previous, journal)  # continue from the finished output
-    cut = _cut_torn_tail(journal)
+    try:
+        if fresh:
+            journal.unlink(missing_ok=True)
+        elif previous is not None and previous.is_file() and not journal.exists():
+            journal.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(previous, journal)  # continue from the finished output
+        cut = _cut_torn_tail(journal)
+    except OSError as exc:
+        raise DataError(f"{journal}: cannot prepare the journal: {exc.strerror or exc}") from None
     if cut:
         print(f"plannlp: cut an unfinished last line ({cut} bytes) from {journal}; that document is tagged again", file=sys.stderr)
     state = _read_journal(journal)
@@ -489,7 +495,8 @@ def _tag_locked(
                     yield ("piece", _Pending(doc, [(0, len(doc.text))]), 0, sents)
                 else:
                     pending = _Pending(doc, split_pieces(doc.text, piece_chars))
-                    bar.write(f"plannlp: {doc.id}: {len(doc.text):,} characters, tagged in {len(pending.pieces)} pieces", file=sys.stderr)
+                    if progress:
+                        bar.write(f"plannlp: {doc.id}: {len(doc.text):,} characters, tagged in {len(pending.pieces)} pieces", file=sys.stderr)
                     # the pieces go to the front, so this document is finished before the next
                     # one starts and at most `ahead` pieces are held at once
                     for k in reversed(range(len(pending.pieces))):
