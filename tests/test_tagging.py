@@ -318,3 +318,16 @@ def test_tag_api_normalises_nfd_text_and_keeps_offsets_into_it():
     assert [unicodedata.normalize("NFC", from_nfd.span_text(s)) for s in from_nfd.spans] == [
         from_nfc.span_text(s) for s in from_nfc.spans
     ]
+
+
+def test_cli_input_limit_and_fresh(rules_model, tmp_path):
+    cli = [sys.executable, "-c", "from plannlp.cli import main; main()", "tag", "-", "--model", str(rules_model), "-j", "1"]
+    big = subprocess.run([*cli, "--max-mb", "0.0001"], input=PLAN.encode("utf-8"), capture_output=True, timeout=120)
+    assert big.returncode == 1 and b"raise the limit with --max-mb" in big.stderr and b"Traceback" not in big.stderr
+    out = tmp_path / "o.jsonl"
+    first = subprocess.run([*cli, "-o", str(out)], input=PLAN.encode("utf-8"), capture_output=True, timeout=120)
+    assert first.returncode == 0, first.stderr.decode()
+    other = subprocess.run([*cli[:-4], "-j", "1", "-o", str(out)], input=PLAN.encode("utf-8"), capture_output=True, timeout=120)
+    assert other.returncode == 2 and b"another model" in other.stderr  # the default CRF on a rules output
+    fresh = subprocess.run([*cli[:-4], "-j", "1", "-o", str(out), "--fresh"], input=PLAN.encode("utf-8"), capture_output=True, timeout=120)
+    assert fresh.returncode == 0 and b"tagged 1 documents" in fresh.stderr

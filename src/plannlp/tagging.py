@@ -460,7 +460,7 @@ def _tag_locked(
     tagger = load_tagger(model)
     n_jobs = n_jobs or default_jobs()
     bar = tqdm(total=len(sources), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
-    serial = n_jobs == 1 or len(sources) <= 1 or STDIN in sources
+    serial = n_jobs == 1
 
     def results(pool) -> Iterator[tuple]:
         """``("failed", source, error)``, ``("skipped", source)`` and ``("piece", pending, k,
@@ -480,7 +480,9 @@ def _tag_locked(
                 source = next(todo, None)
                 if source is None:
                     return
-                queue.append(("doc", submit(_prepare, source, max_bytes, piece_chars)))
+                # stdin is read here: a worker's copy of it is not the pipe the user gave
+                task = _Now(_prepare(source, max_bytes, piece_chars)) if source == STDIN else None
+                queue.append(("doc", task or submit(_prepare, source, max_bytes, piece_chars)))
 
         refill()
         while queue:
