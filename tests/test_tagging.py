@@ -99,6 +99,21 @@ def test_cli_reads_stdin_and_rejects_unknown_format(rules_model, tmp_path):
     assert bad.returncode == 2 and b"unknown format" in bad.stderr and b"Traceback" not in bad.stderr
 
 
+def test_records_table_has_numbers_and_agency_rows_carry_roles(plans, rules_model, tmp_path):
+    from plannlp.tagging import write_agency_table
+
+    pq_out = tmp_path / "records.parquet"
+    tag_files([str(plans)], pq_out, model=rules_model, fmt="parquet", n_jobs=1, progress=False)
+    table = pq.read_table(pq_out)
+    # numbers and years are numeric columns a table can compute with, not strings
+    assert str(table.schema.field("number").type) == "double" and str(table.schema.field("year_start").type) == "int64"
+    assert "agencies" not in table.column_names and {"issuer", "responsible"} <= set(table.column_names)
+    n = write_agency_table(pq_out, "parquet", tmp_path / "agencies.csv")
+    rows = (tmp_path / "agencies.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "doc_id,agency,role,start,end,heading,score" and len(rows) == n + 1
+    assert n > 0 and all(row.split(",")[2] in ("issuer", "lead", "partner", "oversight") for row in rows[1:])
+
+
 # --- issue 13: nothing lost, nothing mixed -----------------------------------------------------
 
 import errno
@@ -277,8 +292,9 @@ def test_split_pieces_cover_the_text_and_cut_at_lines_then_sentences():
 
 
 def test_a_long_document_is_segmented_and_tagged_in_pieces(rules_model, tmp_path, monkeypatch, capsys):
-    lines = [PLAN.splitlines()[1].replace("2030", str(2000 + i % 50)) for i in range(1500)]
-    text = "\n".join(lines) + "\n"  # about 100k characters
+    body = PLAN.splitlines()[1:]
+    lines = [body[i % 2].replace("2030", str(2000 + i % 50)) for i in range(1400)]
+    text = "ỦY BAN NHÂN DÂN TỈNH LÀO CAI\n" + "\n".join(lines) + "\n"  # about 100k characters
     (tmp_path / "long.txt").write_text(text, encoding="utf-8")
     seen_model, seen_segment = [], []
     real_load, real_segment = tagging_load(), tagging._segment_piece
@@ -291,6 +307,9 @@ def test_a_long_document_is_segmented_and_tagged_in_pieces(rules_model, tmp_path
             seen_model.extend(len(d.text) for d in docs)
             return self.inner.predict(docs, sentences)
 
+        def __getattr__(self, name):  # labels, system, ...: the wrapped tagger's
+            return getattr(self.inner, name)
+
     monkeypatch.setattr("plannlp.systems.load_tagger", lambda model=None: Spy(real_load(model)))
     monkeypatch.setattr(tagging, "_segment_piece", lambda t: (seen_segment.append(len(t)), real_segment(t))[1])
     out = tmp_path / "out.jsonl"
@@ -299,8 +318,13 @@ def test_a_long_document_is_segmented_and_tagged_in_pieces(rules_model, tmp_path
     (row,) = _rows(out)
     assert max(seen_model) <= 8000 and max(seen_segment) <= 8000 and sum(seen_segment) == len(row["text"])
     assert f"tagged in {summary.pieces} pieces" in capsys.readouterr().err  # progress inside the document
-    whole = RuleTagger().predict([Document("x", row["text"])])[0]
-    assert [(s["start"], s["end"], s["label"]) for s in row["spans"]] == [(s.start, s.end, s.label) for s in whole.spans]
+    whole = real_load(rules_model).predict([Document("x", row["text"])])[0]
+    assert Document.from_json(row).spans == whole.spans  # the spans of the whole document ...
+    assert [s.get("role") for s in row["spans"]] == [s.role for s in whole.spans]  # ... its roles and links
+    assert [tuple(map(tuple, (lk["indicator"], lk["agency"]))) for lk in row.get("links", [])] == [
+        (lk.indicator, lk.agency) for lk in whole.links
+    ]
+    assert any(s.get("role") for s in row["spans"]) and row.get("links")
 
 
 def tagging_load():
@@ -331,3 +355,17 @@ def test_cli_input_limit_and_fresh(rules_model, tmp_path):
     assert other.returncode == 2 and b"another model" in other.stderr  # the default CRF on a rules output
     fresh = subprocess.run([*cli[:-4], "-j", "1", "-o", str(out), "--fresh"], input=PLAN.encode("utf-8"), capture_output=True, timeout=120)
     assert fresh.returncode == 0 and b"tagged 1 documents" in fresh.stderr
+
+
+def test_beyond_the_whole_document_limit_roles_and_links_stay_per_piece(rules_model, tmp_path, monkeypatch, capsys):
+    body = PLAN.splitlines()[1:]
+    text = "\n".join(body[i % 2] for i in range(200)) + "\n"  # about 14k characters
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(tagging, "WHOLE_LAYER_CHARS", 10_000)
+    out = tmp_path / "out.jsonl"
+    summary = tag_files([str(tmp_path / "long.txt")], out, model=rules_model, n_jobs=1, progress=False, piece_chars=3000)
+    assert summary.pieces >= 5
+    assert "roles and target links were found within each piece" in capsys.readouterr().err
+    (row,) = _rows(out)
+    whole = RuleTagger().predict([Document("x", row["text"])])[0]
+    assert Document.from_json(row).spans == whole.spans  # the spans do not depend on the pieces

@@ -41,6 +41,10 @@ STDIN = "-"
 STDIN_ID = "stdin"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # per input; a plan is rarely over a few MB
 PIECE_CHARS = 50_000  # characters segmented and tagged at once (memory grows with this, not the document)
+# Roles and links of a document cut in pieces are found again over the whole text up to this
+# length; the link step compares every target with every task (time grows with the square of the
+# length: ~1 s at 370k characters here), so beyond it they stay as each piece found them.
+WHOLE_LAYER_CHARS = 2_000_000
 
 # Inputs already in the journal (real path or id -> raw sha256). A module global rather than an
 # argument, so forked workers inherit it once instead of receiving a copy with every document.
@@ -125,22 +129,24 @@ def _resume_key(doc_id: str, meta: Any) -> str:
 
 
 def model_identity(model: str | Path | None) -> dict[str, str]:
-    """What identifies a model folder today: its system and a checksum over its files (the
-    manifest included). The one place a run record would plug in; a journal written with one
-    identity is never continued with another."""
-    from plannlp.systems import DEFAULT_MODEL, MANIFEST, read_manifest
+    """What identifies a model folder: its system, code revision and config (from the run
+    record) and a checksum over the run record and the data files it names. A journal written
+    with one identity is never continued with another."""
+    from plannlp.runrecord import RUN_RECORD, file_checksum
+    from plannlp.systems import DEFAULT_MODEL, read_manifest
 
     directory = Path(model) if model is not None else DEFAULT_MODEL
-    system = str(read_manifest(directory)["system"])
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(directory).as_posix().encode("utf-8") + b"\0")
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    manifest = hashlib.sha256((directory / MANIFEST).read_bytes()).hexdigest()
-    return {"system": system, "manifest_sha256": manifest, "files_sha256": digest.hexdigest()}
+    record = read_manifest(directory)
+    digest = hashlib.sha256(file_checksum(directory / RUN_RECORD).encode("ascii"))
+    for role in sorted(record.files):
+        digest.update(f"\0{role}\0{file_checksum(record.file(directory, role))}".encode("utf-8"))
+    config = json.dumps(record.config, sort_keys=True, ensure_ascii=False, default=str)
+    return {
+        "system": record.system,
+        "revision": record.code_revision,
+        "config_sha256": hashlib.sha256(config.encode("utf-8")).hexdigest(),
+        "files_sha256": digest.hexdigest(),
+    }
 
 
 def read_input(source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -551,7 +557,16 @@ def _tag_locked(
                     if len(pending.pieces) > 1:
                         bar.set_postfix_str(f"{pending.doc.id}: piece {pending.done}/{len(pending.pieces)}")
                     if pending.done == len(pending.pieces):
-                        doc = pending.doc.with_spans(pending.spans, pending.links).with_meta(model=identity)
+                        doc = pending.doc.with_spans(pending.spans, pending.links)
+                        if len(pending.pieces) > 1 and len(doc.text) <= WHOLE_LAYER_CHARS:
+                            doc = _whole_document_layer(tagger, doc)
+                        elif len(pending.pieces) > 1:
+                            bar.write(
+                                f"plannlp: {doc.id}: over {WHOLE_LAYER_CHARS:,} characters; agency roles and "
+                                "target links were found within each piece, not across the whole document",
+                                file=sys.stderr,
+                            )
+                        doc = doc.with_meta(model=identity)
                         out.write(_tagged_line(doc) + "\n")
                         wrote = True
                         summary.tagged += 1
@@ -576,6 +591,17 @@ def _tag_locked(
     return summary
 
 
+def _whole_document_layer(tagger: Any, doc: Document) -> Document:
+    """Roles and links again, over the whole document: they read its header and headings, which
+    one piece does not see (the spans themselves come from the pieces)."""
+    from plannlp.labels import AGENCY
+    from plannlp.links import add_responsibility
+
+    if AGENCY not in getattr(tagger, "labels", ()):
+        return doc
+    return add_responsibility(doc.with_spans([replace(s, role=None) for s in doc.spans]))
+
+
 def _describe(identity: Any) -> str:
     if not isinstance(identity, dict):
         return "a model this version did not record"
@@ -589,8 +615,12 @@ def _journal_records(journal: Path) -> Iterator[dict[str, Any]]:
 
 RECORD_COLUMNS = [
     "doc_id", "indicator", "indicator_start", "indicator_end", "comparator", "value",
-    "number", "unit", "year", "agencies", "score",
+    "number", "low", "high", "unit", "year", "year_start", "year_end",
+    "issuer", "responsible", "responsible_roles", "score",
 ]
+# numeric columns of the records table (the rest are strings)
+_INT_COLUMNS = {"indicator_start", "indicator_end", "year_start", "year_end"}
+_FLOAT_COLUMNS = {"number", "low", "high", "score"}
 
 
 def _finish(journal: Path, output: Path, fmt: str) -> None:
@@ -608,10 +638,46 @@ def _finish(journal: Path, output: Path, fmt: str) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = pa.schema([(c, pa.int64() if c.endswith(("_start", "_end")) else pa.float64() if c == "score" else pa.string()) for c in RECORD_COLUMNS])
+        schema = pa.schema(
+            [
+                (c, pa.int64() if c in _INT_COLUMNS else pa.float64() if c in _FLOAT_COLUMNS else pa.string())
+                for c in RECORD_COLUMNS
+            ]
+        )
         tmp = output.with_name(f".{output.name}.tmp")
         with pq.ParquetWriter(tmp, schema) as writer:
             for rows in _batches(_journal_records(journal), 10_000):
                 writer.write_table(pa.Table.from_pylist(rows, schema=schema))
         os.replace(tmp, output)
     # the journal stays: it is the full per-document result and the resume point
+
+
+def write_agency_table(output: Path, fmt: str, path: Path) -> int:
+    """One row per AGENCY mention of a finished run's documents (:func:`plannlp.records.agency_rows`),
+    as CSV, Parquet or JSONL by ``path``'s suffix; returns the number of rows."""
+    from plannlp.links import AGENCY_COLUMNS, agency_rows
+
+    source = Path(output) if fmt == "jsonl" else _journal_path(Path(output))
+    # the journal may hold an older result of a changed input: only the latest counts
+    docs = (Document.from_json(json.loads(line)) for line in _latest_lines(source))
+    rows = [row for doc in docs for row in agency_rows(doc)]
+    path = Path(path)
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64()}
+        schema = pa.schema([(c, types.get(c, pa.string())) for c in AGENCY_COLUMNS])
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
+        os.replace(tmp, path)
+    elif path.suffix == ".csv":
+        with atomic_writer(path) as fh:
+            writer = csv.DictWriter(fh, fieldnames=AGENCY_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        with atomic_writer(path) as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(rows)
