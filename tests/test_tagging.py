@@ -359,7 +359,8 @@ def test_cli_input_limit_and_fresh(rules_model, tmp_path):
 
 def test_beyond_the_whole_document_limit_roles_and_links_stay_per_piece(rules_model, tmp_path, monkeypatch, capsys):
     body = PLAN.splitlines()[1:]
-    text = "\n".join(body[i % 2] for i in range(200)) + "\n"  # about 14k characters
+    # every line different: the cleaner drops repeated paragraphs
+    text = "\n".join(body[i % 2].replace("2030", str(1800 + i)).replace("kế hoạch", f"kế hoạch số {i}") for i in range(200)) + "\n"
     (tmp_path / "long.txt").write_text(text, encoding="utf-8")
     monkeypatch.setattr(tagging, "WHOLE_LAYER_CHARS", 10_000)
     out = tmp_path / "out.jsonl"
