@@ -350,7 +350,12 @@ def run_watch(
                     entry.update(status="done", lastmod=entry.pop("new_lastmod", entry.get("lastmod")))
                     continue  # re-fetched (new date) but the same bytes: nothing to tag
                 version = entry.get("version", 0) + 1
-                text = clean(info["text"].encode("utf-8"), kind="text")
+                try:
+                    text = clean(info["text"].encode("utf-8"), kind="text")
+                except DataError as exc:  # e.g. not Vietnamese text: reported, and not asked again
+                    entry.update(status="not-extracted", reason=f"clean: {exc}", sha256=info["sha256"])
+                    report.not_extracted.append((url, f"clean: {exc}"))
+                    continue
                 info.update(version=version, clean=text, doc_id=f"{spec.name}/{_key(url)}/v{version}")
                 pred = classifier.predict(((info.get("title") or "") + "\n" + text).strip())
                 info.update(doctype=pred.label, doctype_score=round(pred.score, 4))
