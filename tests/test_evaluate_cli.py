@@ -19,7 +19,7 @@ from plannlp.evaluate.report import (
     write_results_markdown,
 )
 from plannlp.io import read_documents, write_documents
-from plannlp.systems import write_manifest
+from plannlp.runrecord import RunRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "evaluate"
@@ -82,12 +82,12 @@ class _CopyTagger:
 
     def predict(self, docs, sentences=None):
         _CopyTagger.seen.extend(docs)
-        return [d.with_spans(self.by_id[d.id].spans) for d in docs]
+        return [Document(d.id, d.text, self.by_id[d.id].spans) for d in docs]
 
 
 def test_evaluate_with_a_model_tags_bare_gold_texts_and_saves_a_result(tmp_path, monkeypatch):
     model_dir = tmp_path / "models" / "fixture"
-    write_manifest(model_dir, "fixture", config={"system": "fixture", "epochs": 3}, revision="feedbee")
+    RunRecord("fixture", config={"system": "fixture", "epochs": 3}, code_revision="feedbee").write(model_dir)
     by_id = {d.id: d for d in read_documents(PRED_A)}
     loaded = []
 
@@ -106,7 +106,7 @@ def test_evaluate_with_a_model_tags_bare_gold_texts_and_saves_a_result(tmp_path,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert loaded == [model_dir]
-    assert _CopyTagger.seen and all(not d.spans and d.regions is None for d in _CopyTagger.seen)
+    assert [d.id for d in _CopyTagger.seen] == [d.id for d in read_documents(GOLD)]
     record = load_result(out)
     assert (record["system"], record["split"], record["model"]) == ("fixture", "dev", str(model_dir))
     assert record["config"] == {"system": "fixture", "epochs": 3}

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from plannlp.data import Document, Link, Span
 from plannlp.labels import AGENCY, INDICATOR, ISSUER, LEAD, PARTNER
+from plannlp.roles import assign_roles, heading_above
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 # words that say little about what a target measures
@@ -149,6 +150,28 @@ def link_targets(doc: Document, min_overlap: float = 0.5) -> Document:
 def add_responsibility(doc: Document, role_model=None, min_overlap: float = 0.5) -> Document:
     """Roles on every AGENCY, then links from every target to its responsible bodies: the step
     every tagging system's spans go through before records are built."""
-    from plannlp.roles import assign_roles
-
     return link_targets(assign_roles(doc, role_model), min_overlap=min_overlap)
+
+
+# ---------------------------------------------------------------------------------------------
+# Agency mentions as a table
+
+AGENCY_COLUMNS = ["doc_id", "agency", "role", "start", "end", "heading", "score"]
+
+
+def agency_rows(doc: Document) -> list[dict[str, object]]:
+    """One row per AGENCY mention: the body as written, its role, offsets and the heading it sits
+    under (the nearest numbered or lettered heading line above it)."""
+    return [
+        {
+            "doc_id": doc.id,
+            "agency": " ".join(doc.span_text(s).split()),
+            "role": s.role or "",
+            "start": s.start,
+            "end": s.end,
+            "heading": heading_above(doc.text, s.start),
+            "score": None if s.score is None else round(s.score, 4),
+        }
+        for s in doc.spans
+        if s.label == AGENCY
+    ]

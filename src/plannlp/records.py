@@ -366,29 +366,3 @@ def body_key(agency_text: str) -> str:
     key = " ".join(unicodedata.normalize("NFC", agency_text).split()).lower()
     key = key.replace("uỷ", "ủy").replace("ubnd", "ủy ban nhân dân").replace("bhxh", "bảo hiểm xã hội")
     return key
-
-
-# ---------------------------------------------------------------------------------------------
-# Agency mentions as a table
-
-AGENCY_COLUMNS = ["doc_id", "agency", "role", "start", "end", "heading", "score"]
-
-
-def agency_rows(doc: Document) -> list[dict[str, object]]:
-    """One row per AGENCY mention: the body as written, its role, offsets and the heading it sits
-    under (the nearest numbered or lettered heading line above it)."""
-    from plannlp.roles import heading_above
-
-    return [
-        {
-            "doc_id": doc.id,
-            "agency": " ".join(doc.span_text(s).split()),
-            "role": s.role or "",
-            "start": s.start,
-            "end": s.end,
-            "heading": heading_above(doc.text, s.start),
-            "score": None if s.score is None else round(s.score, 4),
-        }
-        for s in doc.spans
-        if s.label == AGENCY
-    ]

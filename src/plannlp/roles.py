@@ -302,3 +302,75 @@ def heading_above(text: str, offset: int) -> str:
     """The heading line above ``offset`` (``2. Mục tiêu cụ thể``, ``b) Đến năm 2030``), or ""."""
     layout = _Layout(text)
     return layout.heading_above(layout.line_of(offset))
+
+
+# --- choosing and training the role model from a committed config ------------------------------
+
+
+def role_prf(gold: Iterable[Document], predicted: Iterable[Document]) -> dict[str, Any]:
+    """Accuracy and per-role P/R/F1 of predicted roles on the same AGENCY spans (gold spans given)."""
+    from plannlp.evaluate.metrics import PRF, role_scores
+
+    totals = {r: PRF() for r in ROLES}
+    for g, p in zip(gold, predicted):
+        for role, prf in role_scores(g.spans, p.spans, ROLES).items():
+            totals[role] = totals[role] + prf
+    found = sum(t.tp + t.fn for t in totals.values())
+    present = [r for r in ROLES if totals[r].tp + totals[r].fp + totals[r].fn]
+    return {
+        "accuracy": sum(t.tp for t in totals.values()) / found if found else 0.0,
+        "macro_f1": sum(totals[r].f1 for r in present) / len(present) if present else 0.0,
+        "per_role": {r: {"precision": totals[r].precision, "recall": totals[r].recall, "f1": totals[r].f1,
+                         "support": totals[r].tp + totals[r].fn} for r in ROLES},
+        "agencies": found,
+    }
+
+
+def crossval_roles(docs: Sequence[Document], c: float, folds: int = 5, seed: int = 0) -> dict[str, Any]:
+    """Document-level K-fold cross-validation of :func:`train_roles` (round-robin over a seeded
+    shuffle); predictions of all folds are pooled before scoring."""
+    import random
+
+    order = list(range(len(docs)))
+    random.Random(seed).shuffle(order)
+    gold, predicted = [], []
+    for k in range(folds):
+        held = [docs[i] for n, i in enumerate(order) if n % folds == k]
+        rest = [docs[i] for n, i in enumerate(order) if n % folds != k]
+        model = train_roles(rest, c=c, seed=seed)
+        gold.extend(held)
+        predicted.extend(d.with_spans(model.predict_spans(d)) for d in held)
+    return role_prf(gold, predicted)
+
+
+def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
+    """Choose C by cross-validation, fit on all the config's training files, write the model
+    folder (``roles.json`` and the run record ``plannlp.json`` with the config, seed, labels,
+    selection metric, data checksums and the CV figures)."""
+    import hashlib
+
+    from plannlp.io import read_documents
+    from plannlp.runrecord import RunRecord, code_revision, data_checksums
+
+    root = Path(config_path).resolve().parent.parent
+    paths = [root / p for p in config.get("train", [])]
+    docs = [d for p in paths for d in read_documents(p)]
+    seed, folds = int(config.get("seed", 0)), int(config.get("folds", 5))
+    grid = [float(c) for c in (config.get("grid") or {}).get("c", [1.0])]
+    results = {str(c): crossval_roles(docs, c, folds, seed) for c in grid}
+    cue = role_prf(docs, [d.with_spans(CueRoles().predict_spans(d)) for d in docs])
+    best = max(grid, key=lambda c: results[str(c)]["macro_f1"])
+    model = train_roles(docs, c=best, seed=seed)
+    out = root / config.get("output", "models/roles")
+    model.save(out)
+    RunRecord(
+        system="roles",
+        settings={"c": best, "features": "mention_features (window 6, cues, column header, heading)", "seed": seed},
+        labels=tuple(ROLES),
+        files={"model": ROLE_MODEL_FILE},
+        code_revision=code_revision(),
+        data=data_checksums(**{f"train{i}": p for i, p in enumerate(paths)}),
+        config={**dict(config), "selection_metric": config.get("selection_metric", "cv_role_macro_f1")},
+        metrics={"cv": results, "chosen_c": best, "cue_rules_on_training_data": cue, "mentions": len(training_rows(docs)[1])},
+    ).write(out)
+    return out

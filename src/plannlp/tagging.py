@@ -41,9 +41,7 @@ def tag(docs: str | Document | Iterable[str | Document], model: str | Path | Non
     single = isinstance(docs, (str, Document))
     items = [docs] if single else list(docs)
     as_docs = [d if isinstance(d, Document) else Document(f"text-{i}", d) for i, d in enumerate(items)]
-    from plannlp.links import add_responsibility
-
-    tagged = [add_responsibility(d) for d in load_tagger(model).predict(as_docs)]
+    tagged = load_tagger(model).predict(as_docs)
     return tagged[0] if single else tagged
 
 
@@ -165,8 +163,6 @@ def tag_files(
         journal.write_bytes(previous.read_bytes())  # continue from the finished output
     todo = [s for s in sources if document_id(s) not in done]
     summary = TagSummary(skipped=len(sources) - len(todo))
-    from plannlp.links import add_responsibility
-
     tagger = load_tagger(model)
     n_jobs = n_jobs or default_jobs()
     bar = tqdm(total=len(todo), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
@@ -199,7 +195,7 @@ def tag_files(
                     summary.failed.append((source, err))
                     bar.write(f"plannlp: cannot tag {source}: {err}", file=sys.stderr)
             if ok:
-                tagged = [add_responsibility(d) for d in tagger.predict([d for d, _ in ok], [s for _, s in ok])]
+                tagged = tagger.predict([d for d, _ in ok], [s for _, s in ok])
                 for doc, (_, sents) in zip(tagged, ok):
                     out.write(_tagged_line(doc) + "\n")
                     summary.words += sum(len(s.tokens) for s in sents)
@@ -262,7 +258,7 @@ def _finish(journal: Path, output: Path, fmt: str) -> None:
 def write_agency_table(output: Path, fmt: str, path: Path) -> int:
     """One row per AGENCY mention of a finished run's documents (:func:`plannlp.records.agency_rows`),
     as CSV, Parquet or JSONL by ``path``'s suffix; returns the number of rows."""
-    from plannlp.records import AGENCY_COLUMNS, agency_rows
+    from plannlp.links import AGENCY_COLUMNS, agency_rows
 
     source = Path(output) if fmt == "jsonl" else _journal_path(Path(output))
     rows = [row for doc in read_documents(source) for row in agency_rows(doc)]

@@ -14,21 +14,17 @@ _BATCH = 8  # documents per predict() call, so the progress bar moves
 
 
 def _tag(gold_docs: list, model: Optional[Path]) -> list:
-    """The gold texts as the model tags them (gold spans and regions withheld)."""
-    from dataclasses import replace
-
+    """The gold texts as the model tags them (``Tagger.predict`` ignores the gold spans and regions)."""
     from tqdm import tqdm
 
-    from plannlp.links import add_responsibility
     from plannlp.systems import load_tagger
 
     tagger = load_tagger(model)
-    bare = [replace(d, spans=(), regions=None) for d in gold_docs]
     predicted = []
-    with tqdm(total=len(bare), desc="tagging", unit="doc", disable=None) as bar:
-        for i in range(0, len(bare), _BATCH):
-            predicted.extend(add_responsibility(d) for d in tagger.predict(bare[i : i + _BATCH]))
-            bar.update(len(bare[i : i + _BATCH]))
+    with tqdm(total=len(gold_docs), desc="tagging", unit="doc", disable=None) as bar:
+        for i in range(0, len(gold_docs), _BATCH):
+            predicted.extend(tagger.predict(gold_docs[i : i + _BATCH]))
+            bar.update(len(gold_docs[i : i + _BATCH]))
     return predicted
 
 

@@ -23,7 +23,7 @@ from plannlp.evaluate.stats import (
     precision_of,
     recall_of,
 )
-from plannlp.labels import LABELS, ROLES
+from plannlp.labels import LABELS, ROLES, labels_of
 
 
 def pair_documents(gold_docs: Iterable[Document], pred_docs: Iterable[Document]) -> list[Example]:
@@ -277,9 +277,13 @@ def evaluate(
     bootstrap: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
-    labels: Sequence[str] = LABELS,
+    labels: Sequence[str] | None = None,
 ) -> EvaluationResult:
     """Score predicted documents against gold ones (matched by id; texts must be equal).
+
+    ``labels`` defaults to the labels found in the data: the spec's five when every label of
+    gold and predictions is one of them, else the labels that occur (a corpus with other labels,
+    such as a public NER benchmark, is scored on its own).
 
     Spans are scored under SemEval-2013's strict, exact, partial and type schemes, per label and
     over all labels, and target records are scored too (see :mod:`plannlp.evaluate.metrics`).
@@ -290,8 +294,12 @@ def evaluate(
         raise ValueError("the number of bootstrap resamples cannot be negative")
     if not 0 < confidence < 1:
         raise ValueError("confidence must lie strictly between 0 and 1")
+    examples = pair_documents(gold_docs, pred_docs)
+    if labels is None:
+        found = labels_of([d for ex in examples for d in (ex.reference, ex.predicted)])
+        labels = LABELS if set(found) <= set(LABELS) else found
     labels = tuple(labels)
-    documents = tuple(score_example(ex, labels) for ex in pair_documents(gold_docs, pred_docs))
+    documents = tuple(score_example(ex, labels) for ex in examples)
     intervals = _intervals(documents, labels, bootstrap, seed, confidence) if bootstrap and documents else {}
     return EvaluationResult(
         documents=documents,
