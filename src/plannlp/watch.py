@@ -419,9 +419,9 @@ def run_watch(
 
 
 def _agencies(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per agency mention (plannlp.records.agency_rows) of a tagged document."""
+    """One row per agency mention (plannlp.links.agency_rows) of a tagged document."""
     from plannlp.data import Document
-    from plannlp.records import agency_rows
+    from plannlp.links import agency_rows
 
     try:
         doc = Document.from_json({k: v for k, v in obj.items() if k != "records"})
