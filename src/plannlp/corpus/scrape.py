@@ -622,8 +622,11 @@ def scrape(
     max_bytes: int = 20 * 1024 * 1024,
     user_agent: str = USER_AGENT,
     progress: bool = True,
+    refresh: Iterable[str] = (),
 ) -> ScrapeSummary:
     """Fetch each URL once into ``out_dir``; a rerun requests only what earlier runs left unsettled.
+
+    URLs in ``refresh`` are fetched again even when settled (a page its portal says has changed).
 
     ``delay`` is the pause between two requests to one host (raised by a robots.txt Crawl-delay);
     ``retries`` counts extra attempts after timeouts, connection errors, 429 and 5xx answers, with
@@ -645,6 +648,7 @@ def scrape(
     state = out_dir / STATE_FILE
     _recover(out_dir)
     done = read_records(out_dir)
+    again = {urldefrag(u.strip()).url for u in refresh}
 
     counts = dict.fromkeys(OUTCOMES, 0)
     cached = 0
@@ -655,7 +659,7 @@ def scrape(
     )
     try:
         for url in tqdm(wanted, desc="scrape", unit="url", disable=not progress):
-            if url in done and _is_settled(done[url], out_dir):
+            if url in done and url not in again and _is_settled(done[url], out_dir):
                 cached += 1
                 continue
             record = _scrape_one(fetcher, url, out_dir)
