@@ -115,6 +115,13 @@ def atomic_writer(path: str | Path, binary: bool = False) -> Iterator[IO[Any]]:
         raise
 
 
+def write_json(path: str | Path, obj: Any, indent: int | None = None) -> Path:
+    """``obj`` as a UTF-8 JSON file (non-ASCII kept, one final newline), written atomically."""
+    with atomic_writer(path) as fh:
+        fh.write(json.dumps(obj, ensure_ascii=False, indent=indent) + "\n")
+    return Path(path)
+
+
 def dumps_document(doc: Document) -> str:
     return json.dumps(doc.to_json(), ensure_ascii=False)
 

@@ -13,8 +13,6 @@ Every tagging system gets its roles from here: :func:`assign_roles` runs after t
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document, Span
-from plannlp.io import iter_jsonl, read_json
+from plannlp.io import iter_jsonl, read_json, write_json
 from plannlp.labels import AGENCY, LEAD, ROLES
+from plannlp.linear import LinearModel, fit_linear
 from plannlp.text import fold, line_offsets
 
 ROLE_MODEL_FILE = "roles.json"
@@ -102,6 +101,22 @@ class _Layout:
         return cells[col].strip() if col < len(cells) else ""
 
 
+_AGENCY_TAIL = re.compile(r"(sở|ban|bộ|ủy ban|ubnd|trung tâm|cục|chi cục|hội|các|ngành|đơn vị|cơ quan)\b[^,]*,?\s*(?:và\s*)?$")
+
+
+def _last_cue(clause: str) -> Cue | None:
+    """The cue phrase (side ``before``) that ends last in ``clause`` (the longest on a tie)."""
+    best: tuple[int, int, Cue] | None = None
+    for cue in role_cues():
+        if cue.side != "before":
+            continue
+        for m in re.finditer(rf"(?<!\w){re.escape(cue.cue)}(?!\w)", clause):
+            key = (m.end(), len(cue.cue))
+            if best is None or key > best[:2]:
+                best = (*key, cue)
+    return best[2] if best else None
+
+
 def mention_features(layout: _Layout, span: Span) -> dict[str, float]:
     """Sparse features of one AGENCY mention (names -> values)."""
     text = layout.text
@@ -128,6 +143,17 @@ def mention_features(layout: _Layout, span: Span) -> dict[str, float]:
         if re.search(rf"(?<!\w){re.escape(cue.cue)}(?!\w)", where):
             feats[f"cue:{cue.side}:{cue.cue}"] = 1.0
             feats[f"cuerole:{cue.role}"] = feats.get(f"cuerole:{cue.role}", 0.0) + 1.0
+    # the verb that governs a mention in a list is often far to its left: "phối hợp với Sở A,
+    # Sở B, Sở C" — the last cue of the clause before the mention, however far back in it
+    clause_before = _fold(re.split(r"[.;!?](?:\s|$)|\n", text[max(0, span.start - 300) : span.start])[-1])
+    last = _last_cue(clause_before)
+    if last is not None:
+        feats[f"lastcue={last.cue}"] = 1.0
+        feats[f"lastcuerole={last.role}"] = 1.0
+    if re.search(r"(?:,|\bvà)\s*$", before_text) and _AGENCY_TAIL.search(clause_before):
+        feats["in_list"] = 1.0  # "…, Sở B" / "… và Sở B": a list member takes the list's role
+        if last is not None:
+            feats[f"in_list_cue={last.role}"] = 1.0
     # the rest of the sentence after the mention: "X và Y chủ trì" gives Y's verb to X too
     sentence_after = re.split(r"[.;]\s", after_text, maxsplit=1)[0]
     for verb in ("chủ trì", "phối hợp", "tham mưu", "báo cáo", "ban hành"):
@@ -144,66 +170,39 @@ def mention_features(layout: _Layout, span: Span) -> dict[str, float]:
     return feats
 
 
-def _softmax(scores: Sequence[float]) -> list[float]:
-    top = max(scores)
-    exps = [math.exp(s - top) for s in scores]
-    total = sum(exps)
-    return [e / total for e in exps]
-
-
 @dataclass(frozen=True)
 class RoleClassifier:
-    """A linear model over :func:`mention_features`: ``weights[feature][k]`` for ``classes[k]``."""
+    """A :class:`~plannlp.linear.LinearModel` over :func:`mention_features`, one class per role."""
 
-    classes: tuple[str, ...]
-    weights: Mapping[str, Sequence[float]]
+    model: LinearModel
     settings: Mapping[str, Any]
 
-    def probabilities(self, feats: Mapping[str, float]) -> list[float]:
-        scores = [0.0] * len(self.classes)
-        for name, value in feats.items():
-            row = self.weights.get(name)
-            if row is not None:
-                for k, w in enumerate(row):
-                    scores[k] += w * value
-        return _softmax(scores)
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.model.classes
 
     def predict_spans(self, doc: Document) -> list[Span]:
         """``doc``'s spans with a role on every AGENCY (other spans unchanged)."""
         layout = _Layout(doc.text)
-        out = []
-        for span in doc.spans:
-            if span.label == AGENCY:
-                probs = self.probabilities(mention_features(layout, span))
-                span = span.with_role(self.classes[max(range(len(probs)), key=probs.__getitem__)])
-            out.append(span)
-        return out
+        return [
+            span.with_role(self.model.best(mention_features(layout, span))) if span.label == AGENCY else span
+            for span in doc.spans
+        ]
 
     # --- files: JSON only ---------------------------------------------------------------------
 
     def save(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / ROLE_MODEL_FILE
-        obj = {
-            "classes": list(self.classes),
-            "settings": dict(self.settings),
-            "weights": {k: [round(w, 6) for w in v] for k, v in sorted(self.weights.items())},
-        }
-        path.write_text(json.dumps(obj, ensure_ascii=False) + "\n", encoding="utf-8")
-        return path
+        return write_json(Path(directory) / ROLE_MODEL_FILE, {**self.model.to_json(), "settings": dict(self.settings)})
 
     @classmethod
     def load(cls, directory: str | Path) -> RoleClassifier:
         path = Path(directory) / ROLE_MODEL_FILE
         obj = read_json(path, missing=f"{directory}: no role model ({ROLE_MODEL_FILE})")
-        classes = tuple(obj.get("classes", ()))
-        if not classes or set(classes) - set(ROLES):
-            raise DataError(f"{path}: classes must be roles of {ROLES}, got {classes}")
-        weights = obj.get("weights", {})
-        if not all(isinstance(v, list) and len(v) == len(classes) for v in weights.values()):
-            raise DataError(f"{path}: every weight row needs one number per class")
-        return cls(classes, weights, obj.get("settings", {}))
+        try:
+            model = LinearModel.from_json(obj, str(path), allowed=ROLES)
+        except DataError as exc:
+            raise DataError(f"{exc} (classes must be roles)") from None
+        return cls(model, obj.get("settings", {}))
 
 
 class CueRoles:
@@ -241,31 +240,10 @@ def training_rows(docs: Iterable[Document]) -> tuple[list[dict[str, float]], lis
 
 def train_roles(docs: Iterable[Document], c: float = 1.0, seed: int = 0) -> RoleClassifier:
     """A :class:`RoleClassifier` fitted on the gold roles of ``docs``."""
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     X, y = training_rows(docs)
     if len(set(y)) < 2:
         raise DataError("training roles needs AGENCY spans of at least two roles")
-    vec = DictVectorizer()
-    matrix = vec.fit_transform(X)
-    model = LogisticRegression(C=c, max_iter=2000, random_state=seed)
-    model.fit(matrix, y)
-    classes = tuple(model.classes_)
-    coef = model.coef_
-    if len(classes) == 2:  # binary: sklearn keeps one row; spread it as -w/2, +w/2
-        coef = [[-w / 2 for w in coef[0]], [w / 2 for w in coef[0]]]
-        intercept = [-model.intercept_[0] / 2, model.intercept_[0] / 2]
-    else:
-        intercept = list(model.intercept_)
-    weights: dict[str, list[float]] = {}
-    for j, name in enumerate(vec.feature_names_):
-        row = [float(coef[k][j]) for k in range(len(classes))]
-        if any(abs(w) > 1e-6 for w in row):
-            weights[name] = row
-    bias = weights.get("bias", [0.0] * len(classes))
-    weights["bias"] = [b + float(i) for b, i in zip(bias, intercept)]
-    return RoleClassifier(classes, weights, {"c": c, "seed": seed, "mentions": len(y)})
+    return RoleClassifier(fit_linear(X, y, c=c, seed=seed), {"c": c, "seed": seed, "mentions": len(y)})
 
 
 @lru_cache(maxsize=4)

@@ -11,7 +11,6 @@ folder is refused, so a model folder shared by someone else cannot run code as t
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plannlp.data import CHECKSUM_PREFIX, DataError
-from plannlp.io import atomic_writer, read_json
+from plannlp.io import read_json, write_json
 
 RUN_RECORD = "plannlp.json"
 RECORD_FORMAT = "plannlp-run/1"
@@ -131,10 +130,7 @@ class RunRecord:
         directory.mkdir(parents=True, exist_ok=True)
         for name in self.files.values():
             inside(directory, name)
-        path = directory / RUN_RECORD
-        with atomic_writer(path) as fh:
-            fh.write(json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n")
-        return path
+        return write_json(directory / RUN_RECORD, self.to_json(), indent=2)
 
     @classmethod
     def read(cls, directory: str | Path) -> RunRecord:

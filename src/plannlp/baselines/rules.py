@@ -37,7 +37,6 @@ patterns are resource files (``plannlp/resources/rule_words.jsonl``, ``rule_patt
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -50,7 +49,7 @@ from plannlp.baselines import SELECTION_METRIC, Scorer, read_split, training_set
 from plannlp.baselines import features as fx
 from plannlp.contract import Tagger
 from plannlp.data import DataError, Document, Span
-from plannlp.io import atomic_writer, read_json
+from plannlp.io import read_json, write_json
 from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.numbers import NUMBER_IN_TEXT, NUMBER_OR_RANGE
@@ -319,8 +318,7 @@ class RuleTagger(Tagger):
         return dataclasses.asdict(self.settings)
 
     def save_files(self, directory: Path) -> dict[str, str]:
-        with atomic_writer(directory / LEXICON_FILE) as fh:
-            fh.write(json.dumps(self.lexicon.to_json(), ensure_ascii=False, indent=1) + "\n")
+        write_json(directory / LEXICON_FILE, self.lexicon.to_json(), indent=1)
         return {"lexicon": LEXICON_FILE}
 
     @classmethod
