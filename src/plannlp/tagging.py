@@ -27,6 +27,9 @@ from plannlp.io import atomic_writer, read_documents
 from plannlp.segment import Sentence, default_jobs, segment
 
 INPUT_SUFFIXES = {".html": "html", ".htm": "html", ".txt": "text", ".md": "markdown"}
+# Named explicitly (not found in folders, where earlier outputs live), these hold documents
+# already cleaned: one JSON document per line, tagged with their ids and texts as they are.
+DOCUMENT_SUFFIXES = (".jsonl", ".jsonl.gz")
 FORMATS = ("jsonl", "csv", "parquet")
 STDIN = "-"
 
@@ -69,10 +72,32 @@ def document_id(source: str) -> str:
     return "stdin" if source == STDIN else source
 
 
-def _prepare(source: str) -> tuple[str, Document | None, tuple[Sentence, ...] | None, str | None]:
-    """Read, clean and segment one input (runs in a worker process); errors come back as text."""
+def is_document_file(source: str) -> bool:
+    return source != STDIN and source.lower().endswith(DOCUMENT_SUFFIXES)
+
+
+def _work_items(sources: Sequence[str]) -> list[tuple[str, str | Document]]:
+    """(id, what to tag) for each input: a file to clean, or each document of a JSONL file."""
+    items: list[tuple[str, str | Document]] = []
+    for source in sources:
+        if is_document_file(source):
+            items.extend((doc.id, doc) for doc in read_documents(source))
+        else:
+            items.append((document_id(source), source))
+    return items
+
+
+def _prepare(source: str | Document) -> tuple[str, Document | None, tuple[Sentence, ...] | None, str | None]:
+    """Read, clean and segment one input (runs in a worker process); errors come back as text.
+    A document from a JSONL input keeps its id, text and metadata: it is segmented, not cleaned."""
     from plannlp.corpus.clean import clean
 
+    if isinstance(source, Document):
+        doc = Document(source.id, source.text, meta=source.meta)  # gold spans and links stay behind
+        try:
+            return source.id, doc, segment(doc.text), None
+        except (ValueError, UnicodeError) as exc:
+            return source.id, None, None, f"{type(exc).__name__}: {exc}"
     try:
         raw = sys.stdin.buffer.read() if source == STDIN else Path(source).read_bytes()
         kind = INPUT_SUFFIXES.get(Path(source).suffix.lower()) if source != STDIN else None
@@ -93,6 +118,7 @@ class TagSummary:
     skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     words: int = 0
+    provenance: dict[str, str] = field(default_factory=dict)  # the model and plannlp that tagged
 
 
 def _journal_path(output: Path) -> Path:
@@ -120,8 +146,8 @@ def _record_rows(doc: Document) -> list[dict[str, Any]]:
     return [r.to_row(doc.text) for r in extract_records(doc)]
 
 
-def _tagged_line(doc: Document) -> str:
-    return json.dumps({**doc.to_json(), "records": _record_rows(doc)}, ensure_ascii=False)
+def _tagged_line(doc: Document, provenance: dict[str, str]) -> str:
+    return json.dumps({**doc.to_json(), "records": _record_rows(doc), "provenance": provenance}, ensure_ascii=False)
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:
@@ -149,7 +175,8 @@ def tag_files(
     table of target records); see the module docstring for the streaming and resume behaviour."""
     from tqdm import tqdm
 
-    from plannlp.systems import load_tagger
+    from plannlp.runrecord import provenance
+    from plannlp.systems import DEFAULT_MODEL, load_tagger
 
     if fmt not in FORMATS:
         raise DataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -161,9 +188,11 @@ def tag_files(
     if previous is not None and previous.is_file() and not journal.exists():
         journal.parent.mkdir(parents=True, exist_ok=True)
         journal.write_bytes(previous.read_bytes())  # continue from the finished output
-    todo = [s for s in sources if document_id(s) not in done]
-    summary = TagSummary(skipped=len(sources) - len(todo))
+    items = _work_items(sources)
+    todo = [source for key, source in items if key not in done]
+    summary = TagSummary(skipped=len(items) - len(todo))
     tagger = load_tagger(model)
+    summary.provenance = provenance(model if model is not None else DEFAULT_MODEL)
     n_jobs = n_jobs or default_jobs()
     bar = tqdm(total=len(todo), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
 
@@ -197,7 +226,7 @@ def tag_files(
             if ok:
                 tagged = tagger.predict([d for d, _ in ok], [s for _, s in ok])
                 for doc, (_, sents) in zip(tagged, ok):
-                    out.write(_tagged_line(doc) + "\n")
+                    out.write(_tagged_line(doc, summary.provenance) + "\n")
                     summary.words += sum(len(s.tokens) for s in sents)
                 out.flush()
                 os.fsync(out.fileno())
@@ -215,13 +244,26 @@ def _journal_records(journal: Path) -> Iterator[dict[str, Any]]:
                 obj = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a torn last line from a killed run; that document is tagged again
-            yield from obj.get("records", [])
+            origin = provenance_columns(obj.get("provenance", {}))
+            for row in obj.get("records", []):
+                yield {**row, **origin}
 
 
+def provenance_columns(provenance: dict[str, str]) -> dict[str, str]:
+    """The provenance of a JSONL line as table columns (``model``, ``model_system``, ...)."""
+    return {column: provenance.get(key, "") for key, column in _PROVENANCE_COLUMNS.items()}
+
+
+_PROVENANCE_COLUMNS = {
+    "model": "model", "system": "model_system", "model_revision": "model_revision",
+    "config_checksum": "model_config_checksum", "plannlp_version": "plannlp_version",
+    "plannlp_revision": "plannlp_revision",
+}  # fmt: skip
+PROVENANCE_COLUMNS = list(_PROVENANCE_COLUMNS.values())
 RECORD_COLUMNS = [
     "doc_id", "indicator", "indicator_start", "indicator_end", "comparator", "value",
     "number", "low", "high", "unit", "year", "year_start", "year_end",
-    "issuer", "responsible", "responsible_roles", "score",
+    "issuer", "responsible", "responsible_roles", "score", *PROVENANCE_COLUMNS,
 ]
 # numeric columns of the records table (the rest are strings)
 _INT_COLUMNS = {"indicator_start", "indicator_end", "year_start", "year_end"}
@@ -255,26 +297,29 @@ def _finish(journal: Path, output: Path, fmt: str) -> None:
     # the journal stays: it is the full per-document result and the resume point
 
 
-def write_agency_table(output: Path, fmt: str, path: Path) -> int:
+def write_agency_table(output: Path, fmt: str, path: Path, provenance: dict[str, str] | None = None) -> int:
     """One row per AGENCY mention of a finished run's documents (:func:`plannlp.records.agency_rows`),
-    as CSV, Parquet or JSONL by ``path``'s suffix; returns the number of rows."""
+    as CSV, Parquet or JSONL by ``path``'s suffix, with the run's provenance columns; returns the
+    number of rows."""
     from plannlp.links import AGENCY_COLUMNS, agency_rows
 
     source = Path(output) if fmt == "jsonl" else _journal_path(Path(output))
-    rows = [row for doc in read_documents(source) for row in agency_rows(doc)]
+    origin = provenance_columns(provenance or {})
+    columns = [*AGENCY_COLUMNS, *PROVENANCE_COLUMNS]
+    rows = [{**row, **origin} for doc in read_documents(source) for row in agency_rows(doc)]
     path = Path(path)
     if path.suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64()}
-        schema = pa.schema([(c, types.get(c, pa.string())) for c in AGENCY_COLUMNS])
+        types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64()}  # the rest are strings
+        schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
         tmp = path.with_name(f".{path.name}.tmp")
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
         os.replace(tmp, path)
     elif path.suffix == ".csv":
         with atomic_writer(path) as fh:
-            writer = csv.DictWriter(fh, fieldnames=AGENCY_COLUMNS)
+            writer = csv.DictWriter(fh, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
     else:

@@ -42,7 +42,7 @@ def tag(
         if agencies is not None:
             from plannlp.tagging import write_agency_table
 
-            write_agency_table(output, fmt, agencies)
+            write_agency_table(output, fmt, agencies, summary.provenance)
     typer.echo(
         f"tagged {summary.tagged} documents ({summary.words} words), skipped {summary.skipped} already done, "
         f"{len(summary.failed)} failed",
