@@ -217,14 +217,13 @@ def build_report(
         kinds: dict[tuple[int, int, str], str] = {}
         gold_spans: Sequence[Span] = ()
         doc_summary = ""
-        predicted_shown: Sequence[Span] = doc.spans
         if result is not None:
             scored = result.documents[i]
             for row in scored.alignment:
                 if row.predicted is not None:
                     kinds[row.predicted.start, row.predicted.end, row.predicted.label] = row.kind
-                if row.gold is not None and row.predicted is None:
-                    kinds[row.gold.start, row.gold.end, row.gold.label] = "missed"
+                if row.gold is not None:  # so the painter tells a missed gold span from a matched one
+                    kinds[row.gold.start, row.gold.end, row.gold.label] = row.kind
             gold_spans = scored.example.reference.spans
             kind_counts = Counter(row.kind for row in scored.alignment)
             kind_totals.update(kind_counts)
@@ -240,7 +239,6 @@ def build_report(
             outside = len([s for s in doc.spans if s not in in_regions])
             if outside:
                 doc_summary += f'<p class="meta">{outside} predicted spans lie outside the labelled regions (faded, not scored).</p>'
-            predicted_shown = doc.spans
         index_rows.append("<tr>" + "".join(cells) + "</tr>")
 
         for r in records:
@@ -279,7 +277,7 @@ def build_report(
             f'<section id="{anchor}" data-doc="{_esc(doc.id)}"><h3>{_esc(doc.id)}</h3>'
             f'<p class="meta">{meta}{" · " if meta else ""}{len(doc.spans)} spans, {len(records)} targets, '
             f'{len(agencies)} agency mentions · <a href="#index">back to the index</a></p>{doc_summary}'
-            f'<div class="text">{paint(doc.text, i, predicted_shown, gold_spans, kinds if result is not None else None)}</div></section>'
+            f'<div class="text">{paint(doc.text, i, doc.spans, gold_spans, kinds if result is not None else None)}</div></section>'
         )
 
     index_headers = [("document", "text"), ("characters", "number")] + [(label, "number") for label in labels]
@@ -303,7 +301,7 @@ def build_report(
             + "".join(
                 f'<span class="chip k-{_css_name(k)}">{KIND_NAMES[k]}: {kind_totals.get(k, 0)}</span>' for k in KIND_NAMES if k != "missed"
             )
-            + f'<span class="chip"><span class="g missed">missed</span>: {kind_totals.get("missed", 0)}</span></p>'
+            + f'<span class="chip"><span class="g missed">missed: {kind_totals.get("missed", 0)}</span></span></p>'
             '<p class="meta">In the text, a coloured bar under a predicted span gives its kind; gold spans are '
             "underlined with a dashed line, and hatched where nothing was predicted.</p>"
         )

@@ -172,9 +172,9 @@ def config_checksum(config: Mapping[str, Any]) -> str:
 
 
 def plannlp_version() -> str:
-    import plannlp  # the package is imported already whenever this module is
+    from plannlp._version import __version__
 
-    return plannlp.__version__
+    return __version__
 
 
 PROVENANCE_FIELDS = ("model", "system", "model_revision", "config_checksum", "plannlp_version", "plannlp_revision")
