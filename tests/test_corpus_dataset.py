@@ -47,7 +47,7 @@ def test_span_view_keeps_spans_roles_links_regions_and_meta(gold_dir):
 
 
 def test_token_view_gives_words_and_bio_tags(gold_dir):
-    tokens = load_gold(gold_dir, view="tokens")
+    tokens = load_gold(gold_dir, view="tokens", n_jobs=1)
     names = tokens["train"].features["ner_tags"].feature.names
     assert names[0] == "O" and "B-INDICATOR" in names and len(names) == 11
     rows = tokens["train"]

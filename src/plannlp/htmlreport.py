@@ -151,7 +151,8 @@ def _table(table_id: str, headers: Sequence[tuple[str, str]], rows: Sequence[str
     return (
         f'<div>{caption}<input class="filter" type="search" data-table="{table_id}" '
         f'placeholder="filter rows (words, accents optional)"><span class="shown" data-table="{table_id}"></span></div>'
-        f'<table class="data" id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<div class="scroll"><table class="data" id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>'
     )
 
 
