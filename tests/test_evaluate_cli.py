@@ -194,3 +194,28 @@ def test_default_model_and_model_folders_in_compare(tmp_path, monkeypatch):
     assert loaded[-1] == model_dir
     obj = json.loads(result.output)
     assert obj["delta"] == 0 and obj["p_randomisation"] == 1.0
+
+
+def _main(*args):
+    return subprocess.run(
+        [sys.executable, "-c", "from plannlp.cli import main; main()", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_an_empty_gold_file_is_refused_not_scored(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    for args in (["evaluate", str(empty), "--pred", str(PRED_A)], ["compare", str(empty), str(PRED_A), str(PRED_B)]):
+        run = _main(*args)
+        assert run.returncode == 2, run.stdout
+        assert "no gold documents; nothing to score against" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_boolean_offset_in_predictions_is_refused(tmp_path):
+    rows = [json.loads(line) for line in PRED_A.read_text(encoding="utf-8").splitlines()]
+    rows[0]["spans"][0].update(start=0, end=True)  # would read as [0, 1)
+    bad = tmp_path / "pred.jsonl"
+    bad.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    run = _main("evaluate", str(GOLD), "--pred", str(bad), "--bootstrap", "0")
+    assert run.returncode == 2
+    assert f"{bad}:1: span offsets must be integers" in run.stderr

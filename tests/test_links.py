@@ -57,3 +57,22 @@ def test_the_issuer_is_kept_apart_and_other_bodies_stay_out():
     [bhyt, *_] = extract_records(link_targets(DOC))
     assert [DOC.span_text(a) for a in bhyt.issuer] == ["UBND tỉnh"]
     assert "Sở Nội vụ" not in [DOC.span_text(a) for a in bhyt.responsible]
+
+
+def test_learned_linker_round_trips_as_json_and_refuses_bad_files(tmp_path):
+    import json
+
+    import pytest
+
+    from plannlp.data import DataError
+    from plannlp.links import LinkModel, train_links
+
+    gold = link_targets(DOC)  # the rule's links on the fixture serve as its gold here
+    model = train_links([gold] * 4, c=10.0, threshold=0.5, floor=0.0)
+    assert responsible(model.link(DOC)) == responsible(gold)
+    model.save(tmp_path)
+    loaded = LinkModel.load(tmp_path)
+    assert loaded.link(DOC).links == model.link(DOC).links
+    (tmp_path / "links.json").write_text(json.dumps({"classes": ["a", "b"], "weights": {}}), encoding="utf-8")
+    with pytest.raises(DataError, match="classes"):
+        LinkModel.load(tmp_path)

@@ -39,9 +39,10 @@ class Span:
     role: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        # bool is an int in Python: "end": true would silently be offset 1
         if not (isinstance(self.start, int) and isinstance(self.end, int)) or isinstance(
             self.start, bool
-        ):
+        ) or isinstance(self.end, bool):
             raise DataError(f"span offsets must be integers, got {self.start!r}, {self.end!r}")
         if not 0 <= self.start < self.end:
             raise DataError(f"span [{self.start}, {self.end}) is empty or negative")
@@ -249,9 +250,13 @@ class Document:
         regions = obj.get("regions")
         if regions is not None and (
             not isinstance(regions, list)
-            or not all(isinstance(r, (list, tuple)) and len(r) == 2 for r in regions)
+            or not all(
+                isinstance(r, (list, tuple)) and len(r) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in r)
+                for r in regions
+            )
         ):
-            raise DataError("'regions' must be a list of [start, end] pairs")
+            raise DataError("'regions' must be a list of [start, end] pairs of integers")
         meta = obj.get("meta", {})
         if not isinstance(meta, Mapping):
             raise DataError("'meta' must be an object")

@@ -28,6 +28,7 @@ PIPELINE_TAGS = {
     "crf": "token-classification",
     "transformer": "token-classification",
     "roles": "text-classification",
+    "links": "text-classification",  # a target-body pair classifier
     "encoder": "fill-mask",
 }
 HF_LIBRARY = {"transformer": "transformers", "encoder": "transformers"}
@@ -115,6 +116,8 @@ def _usage(record: RunRecord, folder: str) -> str:
         return text
     if record.system == "roles":
         return "Used by every tagger for the roles of its AGENCY spans (`plannlp.roles`).\n"
+    if record.system == "links":
+        return "Used by every tagger to link each target to its responsible bodies (`plannlp.links`).\n"
     return "An encoder to fine-tune: `plannlp train` with a config whose `encoder:` names this folder.\n"
 
 

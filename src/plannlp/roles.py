@@ -14,7 +14,6 @@ Every tagging system gets its roles from here: :func:`assign_roles` runs after t
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 
 from plannlp.data import DataError, Document, Span
 from plannlp.labels import AGENCY, LEAD, ROLES
+from plannlp.linear import LinearModel, fit_linear
 
 ROLE_MODEL_FILE = "roles.json"
 DEFAULT_ROLE_MODEL = Path(__file__).resolve().parents[2] / "models" / "roles"
@@ -151,40 +151,24 @@ def mention_features(layout: _Layout, span: Span) -> dict[str, float]:
     return feats
 
 
-def _softmax(scores: Sequence[float]) -> list[float]:
-    top = max(scores)
-    exps = [math.exp(s - top) for s in scores]
-    total = sum(exps)
-    return [e / total for e in exps]
-
-
 @dataclass(frozen=True)
 class RoleClassifier:
-    """A linear model over :func:`mention_features`: ``weights[feature][k]`` for ``classes[k]``."""
+    """A :class:`~plannlp.linear.LinearModel` over :func:`mention_features`, one class per role."""
 
-    classes: tuple[str, ...]
-    weights: Mapping[str, Sequence[float]]
+    model: LinearModel
     settings: Mapping[str, Any]
 
-    def probabilities(self, feats: Mapping[str, float]) -> list[float]:
-        scores = [0.0] * len(self.classes)
-        for name, value in feats.items():
-            row = self.weights.get(name)
-            if row is not None:
-                for k, w in enumerate(row):
-                    scores[k] += w * value
-        return _softmax(scores)
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.model.classes
 
     def predict_spans(self, doc: Document) -> list[Span]:
         """``doc``'s spans with a role on every AGENCY (other spans unchanged)."""
         layout = _Layout(doc.text)
-        out = []
-        for span in doc.spans:
-            if span.label == AGENCY:
-                probs = self.probabilities(mention_features(layout, span))
-                span = span.with_role(self.classes[max(range(len(probs)), key=probs.__getitem__)])
-            out.append(span)
-        return out
+        return [
+            span.with_role(self.model.best(mention_features(layout, span))) if span.label == AGENCY else span
+            for span in doc.spans
+        ]
 
     # --- files: JSON only ---------------------------------------------------------------------
 
@@ -192,11 +176,7 @@ class RoleClassifier:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / ROLE_MODEL_FILE
-        obj = {
-            "classes": list(self.classes),
-            "settings": dict(self.settings),
-            "weights": {k: [round(w, 6) for w in v] for k, v in sorted(self.weights.items())},
-        }
+        obj = {**self.model.to_json(), "settings": dict(self.settings)}
         path.write_text(json.dumps(obj, ensure_ascii=False) + "\n", encoding="utf-8")
         return path
 
@@ -206,13 +186,11 @@ class RoleClassifier:
         if not path.is_file():
             raise DataError(f"{directory}: no role model ({ROLE_MODEL_FILE})")
         obj = json.loads(path.read_text(encoding="utf-8"))
-        classes = tuple(obj.get("classes", ()))
-        if not classes or set(classes) - set(ROLES):
-            raise DataError(f"{path}: classes must be roles of {ROLES}, got {classes}")
-        weights = obj.get("weights", {})
-        if not all(isinstance(v, list) and len(v) == len(classes) for v in weights.values()):
-            raise DataError(f"{path}: every weight row needs one number per class")
-        return cls(classes, weights, obj.get("settings", {}))
+        try:
+            model = LinearModel.from_json(obj, str(path), allowed=ROLES)
+        except DataError as exc:
+            raise DataError(f"{exc} (classes must be roles)") from None
+        return cls(model, obj.get("settings", {}))
 
 
 class CueRoles:
@@ -250,31 +228,10 @@ def training_rows(docs: Iterable[Document]) -> tuple[list[dict[str, float]], lis
 
 def train_roles(docs: Iterable[Document], c: float = 1.0, seed: int = 0) -> RoleClassifier:
     """A :class:`RoleClassifier` fitted on the gold roles of ``docs``."""
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     X, y = training_rows(docs)
     if len(set(y)) < 2:
         raise DataError("training roles needs AGENCY spans of at least two roles")
-    vec = DictVectorizer()
-    matrix = vec.fit_transform(X)
-    model = LogisticRegression(C=c, max_iter=2000, random_state=seed)
-    model.fit(matrix, y)
-    classes = tuple(model.classes_)
-    coef = model.coef_
-    if len(classes) == 2:  # binary: sklearn keeps one row; spread it as -w/2, +w/2
-        coef = [[-w / 2 for w in coef[0]], [w / 2 for w in coef[0]]]
-        intercept = [-model.intercept_[0] / 2, model.intercept_[0] / 2]
-    else:
-        intercept = list(model.intercept_)
-    weights: dict[str, list[float]] = {}
-    for j, name in enumerate(vec.feature_names_):
-        row = [float(coef[k][j]) for k in range(len(classes))]
-        if any(abs(w) > 1e-6 for w in row):
-            weights[name] = row
-    bias = weights.get("bias", [0.0] * len(classes))
-    weights["bias"] = [b + float(i) for b, i in zip(bias, intercept)]
-    return RoleClassifier(classes, weights, {"c": c, "seed": seed, "mentions": len(y)})
+    return RoleClassifier(fit_linear(X, y, c=c, seed=seed), {"c": c, "seed": seed, "mentions": len(y)})
 
 
 @lru_cache(maxsize=4)

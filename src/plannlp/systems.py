@@ -81,8 +81,9 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
 def train(config_path: str | Path) -> Path:
     """Train the system a config names; returns the output model directory."""
     config = load_config(config_path)
-    if config["system"] == "roles":  # the agency-role classifier: not a span tagger
-        from plannlp.roles import train_from_config
+    if config["system"] in ("roles", "links"):  # the responsibility models: not span taggers
+        from plannlp import links, roles
 
-        return train_from_config(config, Path(config_path))
+        trainer = roles.train_from_config if config["system"] == "roles" else links.train_from_config
+        return trainer(config, Path(config_path))
     return get_system(config["system"]).train(config, Path(config_path))

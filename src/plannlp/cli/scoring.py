@@ -28,6 +28,17 @@ def _tag(gold_docs: list, model: Optional[Path]) -> list:
     return predicted
 
 
+def _gold(path: Path) -> list:
+    """The gold documents of ``path``; an empty file is refused, since it would score as F1 0."""
+    from plannlp.data import DataError
+    from plannlp.io import read_documents
+
+    docs = list(read_documents(path))
+    if not docs:
+        raise DataError(f"{path}: no gold documents; nothing to score against")
+    return docs
+
+
 def _predictions(gold_docs: list, source: Path) -> list:
     """Predicted documents from a JSONL file, or from tagging with a model folder."""
     from plannlp.io import read_documents
@@ -55,7 +66,7 @@ def evaluate(
         raise ValueError("give --model or --pred, not both")
     if save is not None:
         system, split = system_and_split(save)  # fail on a bad name before any tagging
-    gold_docs = list(read_documents(gold))
+    gold_docs = _gold(gold)
     predicted = list(read_documents(pred)) if pred is not None else _tag(gold_docs, model)
     result = score(gold_docs, predicted, bootstrap=bootstrap, seed=seed)
     if save_predictions is not None:
@@ -89,7 +100,7 @@ def compare(
     from plannlp.evaluate import compare as compare_systems
     from plannlp.io import read_documents
 
-    gold_docs = list(read_documents(gold))
+    gold_docs = _gold(gold)
     comparison = compare_systems(
         gold_docs, _predictions(gold_docs, system_a), _predictions(gold_docs, system_b),
         rounds=rounds, seed=seed, scheme=scheme,

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from importlib import resources
 
-from plannlp.corpus.encoding import decode_bytes
+from plannlp.corpus.encoding import decode_bytes, repair_mojibake
 from plannlp.data import DataError
 
 KINDS = ("html", "text", "markdown")
@@ -100,6 +100,8 @@ def clean(raw: str | bytes, kind: str | None = None) -> str:
     text = decode(raw) if isinstance(raw, (bytes, bytearray)) else raw
     if not isinstance(text, str):
         raise DataError(f"clean() takes str or bytes, got {type(raw).__name__}")
+    if text is raw:
+        text = repair_mojibake(text)  # bytes were repaired while decoding
     if not text.strip():
         raise DataError("input is empty")
     if _control_ratio(text[:65536]) > 0.01 or "\x00" in text[:65536]:

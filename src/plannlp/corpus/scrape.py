@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from plannlp.corpus.encoding import decode_bytes
 from plannlp.corpus.extract import main_text, parse_tree
@@ -366,6 +367,7 @@ class _Fetcher:
                 reason = f"host asked for a pause of {left:.0f} s more (Retry-After)"
                 raise _FetchError(reason, retryable=True)
             self._wait_for(host)
+            started = time.monotonic()
             try:
                 resp = self.session.get(
                     url, timeout=self.timeout, stream=True, allow_redirects=allow_redirects
@@ -385,6 +387,9 @@ class _Fetcher:
                 raise _FetchError(f"request failed: {exc}", retryable=False) from None
             if resp.status_code not in RETRY_STATUSES:
                 self._done_with(host)
+                # requests' timeout bounds each socket read, so a server that drips a byte at a
+                # time never trips it: the body must arrive by this deadline too
+                resp._plannlp_deadline = started + self.timeout  # type: ignore[attr-defined]
                 return resp
             resp.close()
             wait = _retry_after(resp)
@@ -475,18 +480,42 @@ class _Fetcher:
     def read_body(
         self, resp: requests.Response, limit: int | None = None, truncate: bool = False
     ) -> bytes:
-        """The body up to ``limit`` bytes (default max_bytes); beyond it, cut or fail (``truncate``)."""
+        """The body up to ``limit`` bytes (default max_bytes); beyond it, cut or fail (``truncate``).
+
+        The whole response, headers and body, must arrive within ``timeout`` seconds of the
+        request: each read waits at most for the time left.
+        """
         limit = self.max_bytes if limit is None else limit
+        deadline = getattr(resp, "_plannlp_deadline", time.monotonic() + self.timeout)
+        raw = resp.raw
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
         chunks, size = [], 0
         try:
-            for chunk in resp.iter_content(64 * 1024):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _FetchError(
+                        f"the response took longer than the {self.timeout:g} s timeout", retryable=True
+                    )
+                if sock is not None:
+                    sock.settimeout(min(left, self.timeout))
+                # read1 returns what one read of the socket gives, so the deadline is checked
+                # between drips instead of after a whole 64 KiB block
+                chunk = raw.read1(64 * 1024, decode_content=True)
+                if not chunk:
+                    break
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
                     if truncate:
                         return b"".join(chunks)[:limit]
                     raise _FetchError(f"larger than {limit} bytes", retryable=False)
-        except requests.RequestException as exc:  # read timeouts and resets mid-body
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # read timeouts and resets mid-body
+            if isinstance(exc, (TimeoutError, urllib3.exceptions.TimeoutError)) and time.monotonic() >= deadline:
+                raise _FetchError(
+                    f"the response took longer than the {self.timeout:g} s timeout", retryable=True
+                ) from None
             raise _FetchError(f"reading the body failed: {exc}", retryable=True) from None
         finally:
             resp.close()
@@ -593,8 +622,11 @@ def scrape(
     max_bytes: int = 20 * 1024 * 1024,
     user_agent: str = USER_AGENT,
     progress: bool = True,
+    refresh: Iterable[str] = (),
 ) -> ScrapeSummary:
     """Fetch each URL once into ``out_dir``; a rerun requests only what earlier runs left unsettled.
+
+    URLs in ``refresh`` are fetched again even when settled (a page its portal says has changed).
 
     ``delay`` is the pause between two requests to one host (raised by a robots.txt Crawl-delay);
     ``retries`` counts extra attempts after timeouts, connection errors, 429 and 5xx answers, with
@@ -616,6 +648,7 @@ def scrape(
     state = out_dir / STATE_FILE
     _recover(out_dir)
     done = read_records(out_dir)
+    again = {urldefrag(u.strip()).url for u in refresh}
 
     counts = dict.fromkeys(OUTCOMES, 0)
     cached = 0
@@ -626,7 +659,7 @@ def scrape(
     )
     try:
         for url in tqdm(wanted, desc="scrape", unit="url", disable=not progress):
-            if url in done and _is_settled(done[url], out_dir):
+            if url in done and url not in again and _is_settled(done[url], out_dir):
                 cached += 1
                 continue
             record = _scrape_one(fetcher, url, out_dir)
