@@ -109,6 +109,22 @@ class _Layout:
         return cells[col].strip() if col < len(cells) else ""
 
 
+_AGENCY_TAIL = re.compile(r"(sở|ban|bộ|ủy ban|ubnd|trung tâm|cục|chi cục|hội|các|ngành|đơn vị|cơ quan)\b[^,]*,?\s*(?:và\s*)?$")
+
+
+def _last_cue(clause: str) -> Cue | None:
+    """The cue phrase (side ``before``) that ends last in ``clause`` (the longest on a tie)."""
+    best: tuple[int, int, Cue] | None = None
+    for cue in role_cues():
+        if cue.side != "before":
+            continue
+        for m in re.finditer(rf"(?<!\w){re.escape(cue.cue)}(?!\w)", clause):
+            key = (m.end(), len(cue.cue))
+            if best is None or key > best[:2]:
+                best = (*key, cue)
+    return best[2] if best else None
+
+
 def mention_features(layout: _Layout, span: Span) -> dict[str, float]:
     """Sparse features of one AGENCY mention (names -> values)."""
     text = layout.text
@@ -135,6 +151,17 @@ def mention_features(layout: _Layout, span: Span) -> dict[str, float]:
         if re.search(rf"(?<!\w){re.escape(cue.cue)}(?!\w)", where):
             feats[f"cue:{cue.side}:{cue.cue}"] = 1.0
             feats[f"cuerole:{cue.role}"] = feats.get(f"cuerole:{cue.role}", 0.0) + 1.0
+    # the verb that governs a mention in a list is often far to its left: "phối hợp với Sở A,
+    # Sở B, Sở C" — the last cue of the clause before the mention, however far back in it
+    clause_before = _fold(re.split(r"[.;!?](?:\s|$)|\n", text[max(0, span.start - 300) : span.start])[-1])
+    last = _last_cue(clause_before)
+    if last is not None:
+        feats[f"lastcue={last.cue}"] = 1.0
+        feats[f"lastcuerole={last.role}"] = 1.0
+    if re.search(r"(?:,|\bvà)\s*$", before_text) and _AGENCY_TAIL.search(clause_before):
+        feats["in_list"] = 1.0  # "…, Sở B" / "… và Sở B": a list member takes the list's role
+        if last is not None:
+            feats[f"in_list_cue={last.role}"] = 1.0
     # the rest of the sentence after the mention: "X và Y chủ trì" gives Y's verb to X too
     sentence_after = re.split(r"[.;]\s", after_text, maxsplit=1)[0]
     for verb in ("chủ trì", "phối hợp", "tham mưu", "báo cáo", "ban hành"):
