@@ -84,3 +84,12 @@ def test_the_script_writes_every_card(tmp_path):
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "a" / "README.md").is_file() and (tmp_path / "b" / "README.md").is_file()
+
+
+def test_cards_name_data_files_by_their_repository_path(tmp_path):
+    folder = tmp_path / "roles"
+    data = {"train0": {"path": "/home/someone/clone/corpus/gold/train.jsonl", "checksum": "sha256:00"}}
+    RunRecord(system="roles", data=data, metrics={"cv": {"1.0": {"accuracy": 0.8, "macro_f1": 0.7}}, "chosen_c": 1.0}).write(folder)
+    card = ModelCard.load(write_model_card(folder))
+    assert card.data.datasets == ["corpus/gold/train.jsonl"] and card.data.pipeline_tag == "text-classification"
+    assert sorted(r.metric_value for r in card.data.eval_results) == [0.7, 0.8]

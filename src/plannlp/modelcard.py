@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plannlp.io import atomic_writer
@@ -65,9 +65,19 @@ def card_metrics(record: RunRecord) -> list[tuple[str, str, str, float]]:
     return found
 
 
+def _repo_relative(path: str) -> str:
+    """``corpus/gold/train.jsonl`` for a run that recorded ``/home/x/clone/corpus/gold/train.jsonl``:
+    the card names the repository's file, not one machine's checkout of it."""
+    parts = PurePosixPath(path).parts
+    if PurePosixPath(path).is_absolute() and "corpus" in parts:
+        at = len(parts) - 1 - parts[::-1].index("corpus")
+        return str(PurePosixPath(*parts[at:]))
+    return path
+
+
 def card_datasets(record: RunRecord) -> list[str]:
     """The data files the run read: from the record's checksums, else the config's file keys."""
-    paths = [str(v.get("path", k)) if isinstance(v, Mapping) else str(k) for k, v in record.data.items()]
+    paths = [_repo_relative(str(v.get("path", k)) if isinstance(v, Mapping) else str(k)) for k, v in record.data.items()]
     if not paths:
         paths = [str(v) for k, v in record.config.items() if k.endswith("_file") and isinstance(v, str)]
     return list(dict.fromkeys(paths))
@@ -137,7 +147,7 @@ def generated_section(record: RunRecord, folder: str) -> str:
     ]
     for role, entry in record.data.items():
         if isinstance(entry, Mapping):
-            rows.append((f"data: {role}", f"`{entry.get('path', role)}` `{entry.get('checksum', '')}`"))
+            rows.append((f"data: {role}", f"`{_repo_relative(str(entry.get('path', role)))}` `{entry.get('checksum', '')}`"))
         else:
             rows.append((f"data: {role}", f"`{entry}`"))
     for key in ("train_file", "dev_file", "seed"):
