@@ -102,3 +102,39 @@ def test_two_systems_side_by_side(results):
     assert differing.loc[0, "delta"] == pytest.approx(0.6)
     html = analysis.side_by_side_html(results, "d1")
     assert html.count("<th>") == 3 and "strict F1 1.000" in html
+
+
+def test_exclusive_errors_are_errors_the_other_system_does_not_make(results):
+    a, b = results["a"], results["b"]
+    only_a = analysis.exclusive_errors(a, b)
+    # A's two INDICATOR boundary errors B gets exactly right, and A's false alarm "18 tuổi"
+    assert sorted(zip(only_a["doc_id"], only_a["kind"], only_a["b_did"])) == [
+        ("d2", "boundary", "correct"), ("d3", "boundary", "correct"), ("d3", "spurious", "nothing"),
+    ]  # fmt: skip
+    assert list(only_a.loc[only_a["kind"] == "spurious", "pred_text"]) == ["18 tuổi"]
+    # every error B alone makes is an error of B's whose gold span A got right (or a false alarm of B's only)
+    only_b = analysis.exclusive_errors(b, a)
+    b_errors = analysis.error_table(b)
+    assert len(only_b) <= len(b_errors) and set(only_b["kind"]) <= set(b_errors["kind"])
+    counts = analysis.exclusive_error_counts(a, b)
+    assert counts.loc["total", "only A"] == len(only_a) and counts.loc["total", "only B"] == len(only_b)
+    assert analysis.exclusive_errors(a, a).empty  # a system never differs from itself
+
+
+def test_record_errors_are_what_records_f1_counts(results):
+    for result in results.values():
+        table = analysis.record_errors(result)
+        prf = result.records
+        assert (table["kind"] == "missed").sum() == prf.fn and (table["kind"] == "spurious").sum() == prf.fp
+    a = analysis.record_errors(results["a"])
+    assert set(a["why"]) == {"differs in value"} and set(a["doc_id"]) == {"d3"}
+
+
+def test_per_label_scores_carry_their_intervals(results):
+    table = analysis.per_label_scores(results)
+    assert len(table) == 2 * len(results["a"].labels)
+    row = table[(table.system == "a") & (table.label == "VALUE")].iloc[0]
+    assert row.f1 == pytest.approx(results["a"].per_label("strict", "VALUE").f1)
+    assert row.f1_low <= row.f1 <= row.f1_high
+    ax = analysis.plot_per_label(table)
+    assert len(ax.patches) == len(table)  # one bar per system and label

@@ -25,7 +25,10 @@ def test_error_analysis_notebook_runs_on_fixtures(monkeypatch):
     assert "<mark" in html  # highlighted spans
     assert "năm 2022" in html  # system A's label error, in context
     assert "A vs B" in text and "p randomisation" in text  # the two systems compared
-    assert any("image/png" in o.get("data", {}) for o in outputs)  # the heatmap
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3  # heatmap, error bars, per-label F1
+    assert "A: 2 record errors" in text and "differs in value" in html  # system A's record d3, explained
+    assert "errors A makes and B does not" in text and "only A" in html and "only B" in html
+    assert "18 tuổi" in html  # A's false alarm that B does not raise
 
 
 @pytest.mark.parametrize("name", ["error_analysis.ipynb"])

@@ -1,3 +1,4 @@
+import csv
 import json
 import subprocess
 import sys
@@ -110,8 +111,83 @@ def test_records_table_has_numbers_and_agency_rows_carry_roles(plans, rules_mode
     assert "agencies" not in table.column_names and {"issuer", "responsible"} <= set(table.column_names)
     n = write_agency_table(pq_out, "parquet", tmp_path / "agencies.csv")
     rows = (tmp_path / "agencies.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "doc_id,agency,role,start,end,heading,score" and len(rows) == n + 1
+    assert rows[0].startswith("doc_id,agency,role,start,end,heading,score,model,") and len(rows) == n + 1
     assert n > 0 and all(row.split(",")[2] in ("issuer", "lead", "partner", "oversight") for row in rows[1:])
+
+
+def test_every_output_says_which_model_and_plannlp_made_it(plans, rules_model, tmp_path):
+    from plannlp import __version__
+    from plannlp.runrecord import RunRecord, config_checksum, provenance
+    from plannlp.tagging import write_agency_table
+
+    expected = provenance(rules_model)
+    record = RunRecord.read(rules_model)
+    assert expected["system"] == "rules" and expected["model"] == rules_model.name
+    assert expected["config_checksum"] == config_checksum(record.config) and expected["plannlp_version"] == __version__
+    out = tmp_path / "o.jsonl"
+    summary = tag_files([str(plans)], out, model=rules_model, n_jobs=1, progress=False)
+    assert summary.provenance == expected
+    assert all(json.loads(line)["provenance"] == expected for line in out.read_text(encoding="utf-8").splitlines())
+    csv_out = tmp_path / "o.csv"
+    tag_files([str(plans)], csv_out, model=rules_model, fmt="csv", n_jobs=1, progress=False)
+    with open(csv_out, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r["model_system"] == "rules" and r["plannlp_version"] == __version__ for r in rows)
+    assert {r["model_config_checksum"] for r in rows} == {expected["config_checksum"]}
+    pq_out = tmp_path / "o.parquet"
+    tag_files([str(plans)], pq_out, model=rules_model, fmt="parquet", n_jobs=1, progress=False)
+    assert set(pq.read_table(pq_out).column("model").to_pylist()) == {rules_model.name}
+    write_agency_table(out, "jsonl", tmp_path / "agencies.jsonl")
+    agencies = [json.loads(line) for line in (tmp_path / "agencies.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert agencies and {a["model_revision"] for a in agencies} == {expected["model_revision"]}
+
+
+def test_config_checksum_ignores_key_order_but_not_values():
+    from plannlp.runrecord import config_checksum
+
+    assert config_checksum({"a": 1, "b": [1, 2]}) == config_checksum({"b": [1, 2], "a": 1})
+    assert config_checksum({"a": 1}) != config_checksum({"a": 2})
+
+
+def test_a_jsonl_of_documents_is_tagged_with_its_ids_and_texts(rules_model, tmp_path):
+    from plannlp.data import Span
+    from plannlp.evaluate import evaluate
+    from plannlp.io import read_documents, write_documents
+
+    # text the cleaner would change (doubled spaces, a Markdown-looking line): it must stay as is
+    text = "**KẾ HOẠCH**\n" + PLAN.replace("trên 95%", "trên  95%")
+    start = text.index("năm 2030")
+    gold = [
+        Document("plan-1", text, (Span(start, start + 8, "YEAR"),), meta={"source": "x"}),
+        Document("plan-2", PLAN),
+    ]
+    gold_file = tmp_path / "gold.jsonl"
+    write_documents(gold_file, gold)
+    out = tmp_path / "p.jsonl"
+    summary = tag_files([str(gold_file)], out, model=rules_model, n_jobs=2, progress=False)
+    assert (summary.tagged, summary.failed) == (2, [])
+    predicted = list(read_documents(out))
+    assert [(d.id, d.text) for d in predicted] == [(d.id, d.text) for d in gold]
+    assert predicted[0].meta["source"] == "x"
+    assert evaluate(gold, predicted, bootstrap=0).documents[0].example.predicted.spans  # scored as is
+    again = tag_files([str(gold_file)], out, model=rules_model, n_jobs=1, progress=False)
+    assert (again.tagged, again.skipped) == (0, 2)  # resumed by document id
+    run = subprocess.run(
+        [sys.executable, "-c", "from plannlp.cli import main; main()", "evaluate", str(gold_file), "--pred", str(out),
+         "--json", "--bootstrap", "0"],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr.decode()
+    assert json.loads(run.stdout)["strict"]["micro"]["tp"] >= 1
+
+
+def test_version_flag_prints_the_version_and_revision():
+    from plannlp import __version__
+
+    run = subprocess.run(
+        [sys.executable, "-c", "from plannlp.cli import main; main()", "--version"], capture_output=True, timeout=60
+    )
+    assert run.returncode == 0 and run.stdout.decode().startswith(f"plannlp {__version__} (")
 
 
 # --- issue 13: nothing lost, nothing mixed -----------------------------------------------------

@@ -8,7 +8,7 @@ only when called::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from plannlp._version import __version__  # noqa: E402
 
 # Binding the functions here shadows the same-named submodules as attributes of the package, as
 # underthesea does: `plannlp.segment` is the function; `import plannlp.segment` still finds the module.

@@ -153,3 +153,35 @@ class RunRecord:
     def expect(self, system: str, directory: str | Path) -> None:
         if self.system != system:
             raise DataError(f"{directory}: holds a {self.system!r} model, not {system!r}")
+
+
+def config_checksum(config: Mapping[str, Any]) -> str:
+    """``sha256:<hex>`` of a resolved training config, as canonical JSON (sorted keys), so two
+    runs from the same settings agree whatever the key order of the YAML they came from."""
+    canonical = json.dumps(config, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def plannlp_version() -> str:
+    from plannlp._version import __version__
+
+    return __version__
+
+
+PROVENANCE_FIELDS = ("model", "system", "model_revision", "config_checksum", "plannlp_version", "plannlp_revision")
+
+
+def provenance(directory: str | Path, record: RunRecord | None = None) -> dict[str, str]:
+    """Where a tagged output came from: the model (folder name, system, the code revision that
+    trained it, the checksum of its resolved config) and the plannlp that tagged (version and
+    revision). The one place outputs take these from, so every format says the same."""
+    directory = Path(directory)
+    record = record if record is not None else RunRecord.read(directory)
+    return {
+        "model": directory.resolve().name,
+        "system": record.system,
+        "model_revision": record.code_revision,
+        "config_checksum": config_checksum(record.config),
+        "plannlp_version": plannlp_version(),
+        "plannlp_revision": code_revision(),
+    }

@@ -36,6 +36,9 @@ from plannlp.io import atomic_writer, read_jsonl
 from plannlp.segment import Sentence, default_jobs, segment
 
 INPUT_SUFFIXES = {".html": "html", ".htm": "html", ".txt": "text", ".md": "markdown"}
+# Named explicitly (not found in folders, where earlier outputs live), these hold documents
+# already cleaned: one JSON document per line, tagged with their ids, texts and metadata as they are.
+DOCUMENT_SUFFIXES = (".jsonl", ".jsonl.gz")
 FORMATS = ("jsonl", "csv", "parquet")
 STDIN = "-"
 STDIN_ID = "stdin"
@@ -195,7 +198,52 @@ def split_pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, int]]:
     return pieces
 
 
-def _prepare(source: str, max_bytes: int, piece_chars: int) -> tuple:
+def is_document_file(source: str) -> bool:
+    return source != STDIN and source.lower().endswith(DOCUMENT_SUFFIXES)
+
+
+def _inputs(sources: Sequence[str]) -> Iterator[str | Document]:
+    """Each input to tag: a file to read and clean, or each document of a JSONL file (read as
+    the model consumes them, so a large document file is never held whole)."""
+    from plannlp.io import read_documents
+
+    for source in sources:
+        if is_document_file(source):
+            yield from read_documents(source)
+        else:
+            yield source
+
+
+def _count_inputs(sources: Sequence[str]) -> int:
+    """How many documents :func:`_inputs` yields (for the progress bar): a JSONL file's lines."""
+    import gzip
+
+    n = 0
+    for source in sources:
+        if is_document_file(source):
+            opener = gzip.open if source.lower().endswith(".gz") else open
+            with opener(source, "rb") as fh:
+                n += sum(1 for line in fh if line.strip())
+        else:
+            n += 1
+    return n
+
+
+def _prepare_document(source: Document, piece_chars: int) -> tuple:
+    """A document from a JSONL input: kept as it is (id, text, metadata; gold spans, regions and
+    links left behind) and segmented, not cleaned."""
+    raw_sha = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
+    if _KNOWN.get(source.id) == raw_sha:
+        return source.id, None, None, None, True
+    try:
+        doc = Document(source.id, source.text, meta={**source.meta, "raw_sha256": raw_sha})
+        sents = segment(doc.text) if len(doc.text) <= piece_chars else None
+        return source.id, doc, sents, None, False
+    except (ValueError, UnicodeError) as exc:
+        return source.id, None, None, f"{type(exc).__name__}: {exc}", False
+
+
+def _prepare(source: str | Document, max_bytes: int, piece_chars: int) -> tuple:
     """Read, clean and (for a one-piece document) segment one input, in a worker process.
 
     Returns ``(source, doc, sentences, error, skipped)``: ``skipped`` when the journal already
@@ -204,6 +252,8 @@ def _prepare(source: str, max_bytes: int, piece_chars: int) -> tuple:
     """
     from plannlp.corpus.clean import clean
 
+    if isinstance(source, Document):
+        return _prepare_document(source, piece_chars)
     try:
         raw = read_input(source, max_bytes)
         raw_sha = hashlib.sha256(raw).hexdigest()
@@ -235,6 +285,7 @@ class TagSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     words: int = 0
     pieces: int = 0  # model calls' worth of text; more than ``tagged`` when long documents were cut
+    provenance: dict[str, str] = field(default_factory=dict)  # the model and plannlp that tagged
 
 
 def _journal_path(output: Path) -> Path:
@@ -353,8 +404,8 @@ def _record_rows(doc: Document) -> list[dict[str, Any]]:
     return [r.to_row(doc.text) for r in extract_records(doc)]
 
 
-def _tagged_line(doc: Document) -> str:
-    return json.dumps({**doc.to_json(), "records": _record_rows(doc)}, ensure_ascii=False)
+def _tagged_line(doc: Document, provenance: dict[str, str]) -> str:
+    return json.dumps({**doc.to_json(), "records": _record_rows(doc), "provenance": provenance}, ensure_ascii=False)
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:
@@ -436,7 +487,8 @@ def _tag_locked(
 ) -> TagSummary:
     from tqdm import tqdm
 
-    from plannlp.systems import load_tagger
+    from plannlp.runrecord import provenance
+    from plannlp.systems import DEFAULT_MODEL, load_tagger
 
     journal = _journal_path(output)
     identity = model_identity(model)
@@ -463,8 +515,9 @@ def _tag_locked(
     _KNOWN.update(state.raw_sha)
     summary = TagSummary()
     tagger = load_tagger(model)
+    summary.provenance = provenance(model if model is not None else DEFAULT_MODEL)
     n_jobs = n_jobs or default_jobs()
-    bar = tqdm(total=len(sources), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=_count_inputs(sources), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
     serial = n_jobs == 1
 
     def results(pool) -> Iterator[tuple]:
@@ -477,7 +530,7 @@ def _tag_locked(
             return _Now(fn(*args)) if pool is None else pool.apply_async(fn, args)
 
         ahead = 1 if pool is None else max(4 * n_jobs, 2 * batch_docs)
-        todo = iter(sources)
+        todo = _inputs(sources)
         queue: deque = deque()
 
         def refill() -> None:
@@ -566,7 +619,7 @@ def _tag_locked(
                                 file=sys.stderr,
                             )
                         doc = doc.with_meta(model=identity)
-                        out.write(_tagged_line(doc) + "\n")
+                        out.write(_tagged_line(doc, summary.provenance) + "\n")
                         wrote = True
                         summary.tagged += 1
                         bar.update(1)
@@ -609,13 +662,26 @@ def _describe(identity: Any) -> str:
 
 def _journal_records(journal: Path) -> Iterator[dict[str, Any]]:
     for obj in _latest_entries(journal):
-        yield from obj.get("records", [])
+        origin = provenance_columns(obj.get("provenance") or {})
+        for row in obj.get("records", []):
+            yield {**row, **origin}
 
 
+def provenance_columns(provenance: dict[str, str]) -> dict[str, str]:
+    """The provenance of a JSONL line as table columns (``model``, ``model_system``, ...)."""
+    return {column: provenance.get(key, "") for key, column in _PROVENANCE_COLUMNS.items()}
+
+
+_PROVENANCE_COLUMNS = {
+    "model": "model", "system": "model_system", "model_revision": "model_revision",
+    "config_checksum": "model_config_checksum", "plannlp_version": "plannlp_version",
+    "plannlp_revision": "plannlp_revision",
+}  # fmt: skip
+PROVENANCE_COLUMNS = list(_PROVENANCE_COLUMNS.values())
 RECORD_COLUMNS = [
     "doc_id", "indicator", "indicator_start", "indicator_end", "comparator", "value",
     "number", "low", "high", "unit", "year", "year_start", "year_end",
-    "issuer", "responsible", "responsible_roles", "score",
+    "issuer", "responsible", "responsible_roles", "score", *PROVENANCE_COLUMNS,
 ]
 # numeric columns of the records table (the rest are strings)
 _INT_COLUMNS = {"indicator_start", "indicator_end", "year_start", "year_end"}
@@ -654,26 +720,31 @@ def _finish(journal: Path, output: Path, fmt: str) -> None:
 
 def write_agency_table(output: Path, fmt: str, path: Path) -> int:
     """One row per AGENCY mention of a finished run's documents (:func:`plannlp.records.agency_rows`),
-    as CSV, Parquet or JSONL by ``path``'s suffix; returns the number of rows."""
+    with the provenance columns of the line it came from, as CSV, Parquet or JSONL by ``path``'s
+    suffix; returns the number of rows."""
     from plannlp.links import AGENCY_COLUMNS, agency_rows
 
     source = Path(output) if fmt == "jsonl" else _journal_path(Path(output))
+    columns = [*AGENCY_COLUMNS, *PROVENANCE_COLUMNS]
     # the journal may hold an older result of a changed input: only the latest counts
-    docs = (Document.from_json(obj) for obj in _latest_entries(source))
-    rows = [row for doc in docs for row in agency_rows(doc)]
+    rows = [
+        {**row, **provenance_columns(obj.get("provenance") or {})}
+        for obj in _latest_entries(source)
+        for row in agency_rows(Document.from_json(obj))
+    ]
     path = Path(path)
     if path.suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64()}
-        schema = pa.schema([(c, types.get(c, pa.string())) for c in AGENCY_COLUMNS])
+        schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
         tmp = path.with_name(f".{path.name}.tmp")
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
         os.replace(tmp, path)
     elif path.suffix == ".csv":
         with atomic_writer(path) as fh:
-            writer = csv.DictWriter(fh, fieldnames=AGENCY_COLUMNS)
+            writer = csv.DictWriter(fh, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
     else:

@@ -255,3 +255,158 @@ def side_by_side_html(results: Mapping[str, EvaluationResult], doc_id: str) -> s
         f'<td style="vertical-align:top">{highlight_html(text, _predicted_spans(d))}</td>' for d in docs.values()
     )
     return f"<p><b>{html.escape(doc_id)}</b> {legend_html()}</p><table><tr>{header}</tr><tr>{cells}</tr></table>"
+
+
+# -- two systems: the errors one makes and the other does not --------------------------------
+
+
+def _error_key(row: Alignment) -> tuple:
+    """What an error is about: its gold span (for misses and wrong boundaries or labels), or its
+    predicted span (for a false alarm)."""
+    if row.gold is not None:
+        return ("gold", row.gold.start, row.gold.end, row.gold.label)
+    assert row.predicted is not None
+    return ("predicted", row.predicted.start, row.predicted.end, row.predicted.label)
+
+
+def exclusive_errors(a: EvaluationResult, b: EvaluationResult, context: int = 40) -> pd.DataFrame:
+    """Errors system A makes that system B does not: a gold span A misses or gets wrong while B
+    gets it exactly right, or a false alarm of A that B does not raise. ``b_did`` says what B did
+    with that gold span (``correct``) or that B has no such false alarm (``nothing``)."""
+    b_docs = {d.doc_id: d for d in b.documents}
+    if set(b_docs) != {d.doc_id for d in a.documents}:
+        raise ValueError("the two results cover different documents")
+    rows = []
+    for doc in a.documents:
+        text = doc.example.reference.text
+        b_rows = {_error_key(r): r for r in b_docs[doc.doc_id].alignment}
+        for row in doc.alignment:
+            if row.kind == "correct":
+                continue
+            other = b_rows.get(_error_key(row))
+            if row.gold is not None:
+                if other is None or other.kind != "correct":
+                    continue
+                b_did = "correct"
+            else:
+                if other is not None and other.kind == "spurious":
+                    continue
+                b_did = "nothing"
+            start, end = _window(text, row, context)
+            first = min(s.start for s in (row.gold, row.predicted) if s is not None)
+            last = max(s.end for s in (row.gold, row.predicted) if s is not None)
+            rows.append(
+                {
+                    "doc_id": doc.doc_id,
+                    "kind": row.kind,
+                    "gold_label": row.gold.label if row.gold else None,
+                    "gold_text": text[row.gold.start : row.gold.end] if row.gold else None,
+                    "pred_label": row.predicted.label if row.predicted else None,
+                    "pred_text": text[row.predicted.start : row.predicted.end] if row.predicted else None,
+                    "b_did": b_did,
+                    "context": _one_line(f"{text[start:first]}[{text[first:last]}]{text[last:end]}"),
+                }
+            )
+    columns = ["doc_id", "kind", "gold_label", "gold_text", "pred_label", "pred_text", "b_did", "context"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def exclusive_error_counts(a: EvaluationResult, b: EvaluationResult) -> pd.DataFrame:
+    """Per error kind: how many errors only A makes and how many only B makes."""
+    only_a = exclusive_errors(a, b)["kind"].value_counts()
+    only_b = exclusive_errors(b, a)["kind"].value_counts()
+    table = pd.DataFrame({"only A": only_a, "only B": only_b}).reindex(list(ERRORS)).fillna(0).astype(int)
+    table.loc["total"] = table.sum()
+    return table
+
+
+# -- target records -------------------------------------------------------------------------
+
+
+def _record_fields(record: Any, text: str) -> dict[str, Any]:
+    row = record.to_row(text)
+    return {k: row[k] for k in ("indicator", "comparator", "value", "year", "responsible")}
+
+
+def record_errors(result: EvaluationResult) -> pd.DataFrame:
+    """Every target record scored wrong: gold records no prediction matched (``missed``) and
+    predicted ones matching no gold record (``spurious``), matched as records are scored
+    (:func:`plannlp.evaluate.metrics.record_score`). ``why`` says whether a record of the other
+    side sits on an overlapping indicator (and which of value, comparator, year differ there)."""
+    from plannlp.evaluate.metrics import _record_key, predicted_in_regions
+    from plannlp.records import extract_records
+
+    rows = []
+    for doc in result.documents:
+        ref, pred = doc.example.reference, doc.example.predicted
+        text = ref.text
+        kept_spans = predicted_in_regions(pred, ref)
+        keys = {s.key for s in kept_spans}
+        kept = pred.with_spans(kept_spans, [k for k in pred.links if k.indicator in keys and k.agency in keys])
+        gold, predicted = extract_records(ref), extract_records(kept)
+        unmatched_gold = list(gold)
+        unmatched_pred = []
+        for record in predicted:
+            match = next(
+                (i for i, g in enumerate(unmatched_gold)
+                 if _record_key(g, text) == _record_key(record, text) and g.indicator.overlaps(record.indicator)),
+                None,
+            )  # fmt: skip
+            if match is None:
+                unmatched_pred.append(record)
+            else:
+                unmatched_gold.pop(match)
+        for kind, mine, theirs in (("missed", unmatched_gold, predicted), ("spurious", unmatched_pred, gold)):
+            for record in mine:
+                near = next((o for o in theirs if o.indicator.overlaps(record.indicator)), None)
+                if near is None:
+                    why = "no target on this indicator on the other side"
+                else:
+                    fields = [name for name, x, y in zip(("value", "comparator", "year"),
+                              _record_key(record, text), _record_key(near, text)) if x != y]  # fmt: skip
+                    why = ("differs in " + ", ".join(fields)) if fields else "indicator matched another record"
+                rows.append({"doc_id": doc.doc_id, "kind": kind, **_record_fields(record, text), "why": why})
+    columns = ["doc_id", "kind", "indicator", "comparator", "value", "year", "responsible", "why"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# -- per-label scores across systems --------------------------------------------------------
+
+
+def per_label_scores(results: Mapping[str, EvaluationResult], scheme: str = "strict") -> pd.DataFrame:
+    """One row per system and label: precision, recall, F1 and F1's bootstrap interval (NaN
+    without resamples)."""
+    rows = []
+    for name, result in results.items():
+        for label in result.labels:
+            prf = result.per_label(scheme, label)
+            low, high = result.intervals.get(f"{scheme}.per_label.{label}.f1", (float("nan"), float("nan")))
+            rows.append({"system": name, "label": label, "support": prf.tp + prf.fn, "precision": prf.precision,
+                         "recall": prf.recall, "f1": prf.f1, "f1_low": low, "f1_high": high})  # fmt: skip
+    return pd.DataFrame(rows, columns=["system", "label", "support", "precision", "recall", "f1", "f1_low", "f1_high"])
+
+
+def plot_per_label(table: pd.DataFrame, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Grouped bars of :func:`per_label_scores`' F1, one group per label, one bar per system,
+    with the interval as an error bar."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    labels = list(dict.fromkeys(table["label"]))
+    systems = list(dict.fromkeys(table["system"]))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.5 + 1.2 * len(labels), 3.5))
+    width = 0.8 / max(1, len(systems))
+    for k, system in enumerate(systems):
+        part = table[table["system"] == system].set_index("label").reindex(labels)
+        f1 = part["f1"].to_numpy(dtype=float)
+        errors = np.vstack([f1 - part["f1_low"].to_numpy(dtype=float), part["f1_high"].to_numpy(dtype=float) - f1])
+        x = np.arange(len(labels)) + (k - (len(systems) - 1) / 2) * width
+        ax.bar(x, f1, width, label=system, yerr=np.nan_to_num(np.clip(errors, 0, None)), capsize=3)
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("F1")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -81,6 +81,35 @@ def constrained_viterbi(log_probs: np.ndarray, constraints: Constraints) -> list
     return best[::-1]
 
 
+# -- words from subwords ----------------------------------------------------------------------
+
+# How a word's tag distribution comes from its subwords' (Hugging Face's aggregation strategies):
+# "first" is what training labels (the first subword), so it is the default; "average" averages
+# the subwords' probabilities; "max" takes the subword whose best tag is most probable.
+POOLINGS = ("first", "average", "max")
+
+
+def pool_words(log_probs: np.ndarray, alignment: Alignment, pooling: str = "first") -> np.ndarray:
+    """Per-word tag log-probabilities (n_words x T) from one window's positions (n_positions x T)."""
+    if pooling == "first":
+        return log_probs[list(alignment.first)]
+    n_words = len(alignment.first)
+    out = np.empty((n_words, log_probs.shape[1]), dtype=log_probs.dtype)
+    positions: list[list[int]] = [[] for _ in range(n_words)]
+    for p, w in enumerate(alignment.word_index):
+        if 0 <= w < n_words:
+            positions[w].append(p)
+    for w, rows in enumerate(positions):
+        rows = rows or [alignment.first[w]]
+        if pooling == "average":
+            out[w] = np.log(np.exp(log_probs[rows]).mean(axis=0))
+        elif pooling == "max":
+            out[w] = log_probs[rows[int(log_probs[rows].max(axis=1).argmax())]]
+        else:
+            raise ValueError(f"unknown word pooling {pooling!r}")
+    return out
+
+
 # -- the tagger -----------------------------------------------------------------------------
 
 
@@ -125,7 +154,11 @@ class TransformerTagger(Tagger):
         device: str | None = None,
         bf16: bool = True,
         labels: Sequence[str] = LABELS,
+        pooling: str = "first",
     ) -> None:
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown word pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
+        self.pooling = pooling
         self.model = model
         self.tokenizer = tokenizer
         self.scheme = scheme
@@ -250,7 +283,7 @@ class TransformerTagger(Tagger):
                     logits = self.model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
                     log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
                     for row, it in enumerate(batch):
-                        outputs[it.sentence, it.window] = log_probs[row, list(it.alignment.first)]
+                        outputs[it.sentence, it.window] = pool_words(log_probs[row], it.alignment, self.pooling)
         finally:
             self.model.train(was_training)
         result = []
