@@ -32,7 +32,8 @@ from plannlp.segment import Sentence, segment
 from plannlp.training_data import SentenceCounts, tagged_sentences
 
 SYSTEM = "crf"
-MODEL_FILE = "crf.pkl"
+MODEL_FILE = "crf.pkl"  # the format of models saved before crfsuite files; still loaded
+CRFSUITE_FILE = "crf.crfsuite"
 log = logging.getLogger(__name__)
 
 
@@ -44,6 +45,9 @@ class CrfSettings:
     window: int = 2  # neighbouring words seen by each word's features
     pos: bool = True  # underthesea POS tags as features
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
+    structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
+    clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
+    cluster_window: int = 1  # neighbours whose clusters are features too
     scheme: str = "BIO"
     labels: tuple[str, ...] = LABELS
     all_possible_transitions: bool = True
@@ -105,15 +109,37 @@ def rule_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
 
 
 def sentence_features(
-    text: str, sentences: Sequence[Sentence], settings: CrfSettings
+    text: str,
+    sentences: Sequence[Sentence],
+    settings: CrfSettings,
+    clusters: Any = None,
+    pos: Sequence[Sequence[str]] | None = None,
 ) -> list[list[dict[str, Any]]]:
+    """Feature rows of every sentence; ``clusters`` is a :class:`plannlp.baselines.vectors.WordClusters`
+    (used when ``settings.clusters``), ``pos`` precomputed POS tags (cross-validation caches them)."""
     gazetteer = gazetteer_tags(text, sentences)
     rules = rule_tags(text, sentences) if settings.rule_features else [None] * len(sentences)
+    layout = None
+    if settings.structure:
+        from plannlp.baselines.structure import layout_features
+
+        layout = layout_features(text, sentences)
     rows = []
-    for sentence, gaz, rule in zip(sentences, gazetteer, rules):
+    for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
         words = [t.text for t in sentence.tokens]
-        pos = pos_tags(words) if settings.pos else None
-        rows.append(fx.token_features(words, pos, gaz, settings.window, rule))
+        tags = (pos[k] if pos is not None else pos_tags(words)) if settings.pos else None
+        feats = fx.token_features(words, tags, gaz, settings.window, rule)
+        if layout is not None:
+            for row, extra in zip(feats, layout[k]):
+                row.update(extra)
+        if clusters is not None and settings.clusters:
+            found = [clusters.features(w) for w in words]
+            for i, row in enumerate(feats):
+                for d in range(-settings.cluster_window, settings.cluster_window + 1):
+                    if 0 <= i + d < len(words):
+                        prefix = "" if d == 0 else f"{d}:"
+                        row.update({prefix + name: value for name, value in found[i + d].items()})
+        rows.append(feats)
     return rows
 
 
@@ -129,11 +155,17 @@ class Featurised:
     counts: SentenceCounts
 
 
-def featurise(docs: Sequence[Document], settings: CrfSettings) -> Featurised:
+def featurise(docs: Sequence[Document], settings: CrfSettings, clusters: Any = None) -> Featurised:
     """Segment and featurise gold documents; training pairs are
     :func:`plannlp.training_data.tagged_sentences` (of ``settings.labels``) with their features."""
-    all_sentences = [segment(doc.text) for doc in docs]
-    doc_X = [sentence_features(doc.text, sents, settings) for doc, sents in zip(docs, all_sentences)]
+    from plannlp.baselines.folds import analysed
+
+    analyses = [analysed(doc.text, settings.pos) for doc in docs]  # cached on disk: reruns skip underthesea
+    all_sentences = [a[0] for a in analyses]
+    doc_X = [
+        sentence_features(doc.text, sents, settings, clusters, pos)
+        for doc, (sents, pos) in zip(docs, analyses)
+    ]
     counts = SentenceCounts()
     used = tagged_sentences(docs, all_sentences, settings.scheme, counts, settings.labels)
     X = [doc_X[t.doc_index][t.sentence_index] for t in used]
@@ -150,13 +182,18 @@ class CrfTagger:
 
     system = SYSTEM
 
-    def __init__(self, crf: Any, settings: CrfSettings) -> None:
+    def __init__(self, crf: Any, settings: CrfSettings, clusters: Any = None) -> None:
         self.crf = crf
         self.settings = settings
+        self.clusters = clusters  # WordClusters when settings.clusters names a file
 
     @classmethod
     def fit(
-        cls, X: Sequence[Sequence[dict[str, Any]]], y: Sequence[Sequence[str]], settings: CrfSettings
+        cls,
+        X: Sequence[Sequence[dict[str, Any]]],
+        y: Sequence[Sequence[str]],
+        settings: CrfSettings,
+        clusters: Any = None,
     ) -> CrfTagger:
         import sklearn_crfsuite
 
@@ -172,7 +209,7 @@ class CrfTagger:
             all_possible_transitions=settings.all_possible_transitions,
         )
         crf.fit(list(X), list(y))
-        return cls(crf, settings)
+        return cls(crf, settings, clusters)
 
     def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
         spans: list[Span] = []
@@ -194,7 +231,7 @@ class CrfTagger:
         out = []
         for i, doc in enumerate(docs):
             sents = tuple(sentences[i]) if sentences is not None else segment(doc.text)
-            rows = sentence_features(doc.text, sents, self.settings)
+            rows = sentence_features(doc.text, sents, self.settings, self.clusters)
             out.append(dataclasses.replace(doc, spans=tuple(self._spans(sents, rows)), regions=None))
         return out
 
@@ -208,18 +245,22 @@ class CrfTagger:
     def save(self, directory: str | Path, **extra: Any) -> None:
         from plannlp.systems import write_manifest
 
+        import shutil
+
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{MODEL_FILE}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(self.crf, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(directory / MODEL_FILE)
+        # crfsuite's own model file (data, not a pickle): what the CRF wrote when it was fitted
+        tmp = directory / f".{CRFSUITE_FILE}.tmp"
+        shutil.copyfile(self.crf.modelfile.name, tmp)
+        tmp.replace(directory / CRFSUITE_FILE)
+        if self.settings.clusters and self.clusters is not None:
+            self.clusters.save(directory / self.settings.clusters)
         write_manifest(
             directory,
             SYSTEM,
             settings=self.settings.to_json(),
             tags=tag_names(self.settings.labels, self.settings.scheme),
-            model_file=MODEL_FILE,
+            model_file=CRFSUITE_FILE,
             **extra,
         )
 
@@ -233,9 +274,20 @@ class CrfTagger:
         path = Path(directory) / manifest.get("model_file", MODEL_FILE)
         if not path.is_file():
             raise DataError(f"{directory}: the CRF model file {path.name} is missing")
-        with open(path, "rb") as fh:
-            crf = pickle.load(fh)
-        return cls(crf, CrfSettings.from_json(manifest.get("settings", {})))
+        settings = CrfSettings.from_json(manifest.get("settings", {}))
+        if path.suffix == ".crfsuite":
+            import sklearn_crfsuite
+
+            crf = sklearn_crfsuite.CRF(model_filename=str(path))
+        else:  # models saved before the crfsuite format
+            with open(path, "rb") as fh:
+                crf = pickle.load(fh)
+        clusters = None
+        if settings.clusters:
+            from plannlp.baselines.vectors import load_clusters
+
+            clusters = load_clusters(str(Path(directory) / settings.clusters))
+        return cls(crf, settings, clusters)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,7 +295,7 @@ class CrfTagger:
 
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
-    "window", "pos", "rule_features", "selection_metric",
+    "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
 )  # fmt: skip
 
 
@@ -268,15 +320,24 @@ def train_from_config(
         window=int(config.get("window", 2)),
         pos=bool(config.get("pos", True)),
         rule_features=bool(config.get("rule_features", False)),
+        structure=bool(config.get("structure", False)),
+        clusters="clusters.json" if config.get("clusters") else None,
+        cluster_window=int(config.get("cluster_window", 1)),
         scheme=str(config.get("scheme", "BIO")),
         labels=labels,
     )
+    from plannlp.baselines.folds import clusters_of
+
+    clusters = clusters_of(config, config_path.resolve().parents[1] if config_path else None)
     out_dir = Path(config.get("output_dir") or "models/crf")
     started = time.monotonic()
-    train_docs = read_split(config.get("train_file"), "train")
+    # train_file may list several files (a final model trained on train+dev, settings chosen by
+    # cross-validation); dev_file then only reports a score on documents seen in training
+    files = config.get("train_file")
+    train_docs = [d for f in (files if isinstance(files, list) else [files]) for d in read_split(f, "train")]
     dev_docs = read_split(config.get("dev_file"), "dev")
-    train = featurise(train_docs, base)
-    dev = featurise(dev_docs, base)
+    train = featurise(train_docs, base, clusters)
+    dev = featurise(dev_docs, base, clusters)
     featurise_s = time.monotonic() - started
     log.info("training sentences: %s", dataclasses.asdict(train.counts))
     if not train.X:
@@ -288,7 +349,7 @@ def train_from_config(
         for c2 in c2_grid:
             settings = dataclasses.replace(base, c1=c1, c2=c2)
             fit_started = time.monotonic()
-            tagger = CrfTagger.fit(train.X, train.y, settings)
+            tagger = CrfTagger.fit(train.X, train.y, settings, clusters)
             score = scorer(dev_docs, tagger.predict_featurised(dev))
             fit_s = round(time.monotonic() - fit_started, 1)
             trials.append({"c1": c1, "c2": c2, "dev_strict_micro_f1": score, "fit_s": fit_s})
