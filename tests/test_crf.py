@@ -149,7 +149,7 @@ def test_systems_train_on_a_tiny_config(tmp_path: Path) -> None:
     out = train(path)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["dev_strict_micro_f1"] >= 0.95  # dev is the training file here
-    assert (out / "crf.pkl").is_file()
+    assert (out / "crf.crfsuite").is_file() and not (out / "crf.pkl").exists()  # data, not a pickle
 
 
 def test_config_errors(tmp_path: Path) -> None:

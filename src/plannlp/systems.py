@@ -25,6 +25,8 @@ SYSTEMS: dict[str, str] = {
     "rules": "plannlp.baselines.rules:RuleTagger",
     "crf": "plannlp.baselines.crf:CrfTagger",
     "transformer": "plannlp.model.tagger:TransformerTagger",
+    "bilstm": "plannlp.model.bilstm:BilstmTagger",
+    "combined": "plannlp.baselines.combine:CombinedTagger",
 }
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"

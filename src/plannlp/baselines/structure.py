@@ -69,7 +69,7 @@ _LETTER = re.compile(r"^\s*[a-zđ]\s*[.)]\s")
 _BULLET = re.compile(r"^\s*[-+•*–—·]\s*")
 _ARTICLE = re.compile(r"^\s*(?:Điều|Chương|Mục|Phần|Phụ lục|PHỤ LỤC)\s+[\w.]+", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,2})*|[IVXL]{1,5}|[a-zđ])\s*[.)]?\s*$")
-_MARKER_ONLY = re.compile(r"^\s*(?:[-+•*–—·]|[IVXL]{1,5}\s*[.)]|\d{1,2}(?:\.\d{1,2})*\s*[.)]?|[a-zđ]\s*[.)])?\s*$")
+_MARKER_PREFIX = re.compile(r"\s*(?:[-+•*–—·]|[IVXL]{1,5}\s*[.)]|\d{1,2}(?:\.\d{1,2})*\s*[.)]|[a-zđ]\s*[.)])\s*")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _LEVELS = {"roman": 1, "article": 1, "upper": 1, "num": 2, "num2": 3, "letter": 4}
 
@@ -159,7 +159,8 @@ def analyse_lines(text: str) -> list[_Line]:
         j = i
         while j < n and len(block) < 10:
             cell = text[raw[j][0] : raw[j][1]].strip()
-            if not cell or len(cell.split()) > 8 or cell.endswith((".", ";")):
+            # header cells are short, unmarked, and not sentences ("2. Mục tiêu cụ thể" is a heading)
+            if not cell or len(cell.split()) > 8 or cell.endswith((".", ";")) or _line_kind(cell) not in ("plain", "upper"):
                 break
             block.append(_column_class(cell))
             j += 1
@@ -248,15 +249,14 @@ def layout_features(text: str, sentences: Sequence[Sentence]) -> list[list[Featu
         if line.column is not None:
             common["T.col"] = line.column
         rows = []
-        first_word = True
+        marker = _MARKER_PREFIX.match(text, line.start, line.end)
+        content_start = marker.end() if marker else line.start
         for token in sentence.tokens:
             feats = dict(common)
             if line.inline_column is not None and token.start >= line.inline_column[0]:
                 feats["T.col"] = line.inline_column[1]
-            if first_word and any(ch.isalnum() for ch in token.text) and not _BARE_NUMBER.match(token.text):
-                if _MARKER_ONLY.match(text[line.start : token.start]):
-                    feats["L.first"] = True
-                first_word = False
+            if token.start >= content_start and not text[content_start : token.start].strip():
+                feats["L.first"] = True  # the first word of the line's text, after its list marker
             rows.append(feats)
         out.append(rows)
     return out
