@@ -199,5 +199,48 @@ def combined_folds(config: dict[str, Any], config_path: Path | None) -> Combined
     return CombinedFolds(config, config_path)
 
 
+# ---------------------------------------------------------------------------------------------
+# Held-out predictions of an earlier cross-validation
+
+
+class HeldoutFolds:
+    """The held-out predictions an earlier ``plannlp crossval --predictions FILE`` wrote, replayed:
+    combining systems then costs no retraining. The file must come from a run with the same
+    documents, ``--folds`` and ``--seed``; each document's recorded fold is checked where the file
+    has one."""
+
+    def __init__(self, config: dict[str, Any], config_path: Path | None) -> None:
+        from plannlp.io import read_documents
+
+        path = Path(config["file"])
+        if not path.is_file() and config_path is not None:
+            path = Path(config_path).resolve().parents[1] / config["file"]
+        self.predicted = {d.id: d for d in read_documents(path)}
+        self.path = path
+
+    def prepare(self, docs: Sequence[Document]) -> None:
+        missing = [d.id for d in docs if d.id not in self.predicted]
+        if missing:
+            raise DataError(f"{self.path}: no held-out prediction for {', '.join(missing[:5])}")
+        self.docs = list(docs)
+
+    def fit_predict(self, train: Sequence[int], test: Sequence[int]) -> list[Document]:
+        out = []
+        held = {(self.predicted[self.docs[i].id].meta or {}).get("crossval", {}).get("fold") for i in test}
+        train_folds = {(self.predicted[self.docs[i].id].meta or {}).get("crossval", {}).get("fold") for i in train}
+        if held != {None} and (len(held) != 1 or held & train_folds or None in held):
+            raise DataError(f"{self.path}: its folds are not this run's (use the same --folds and --seed)")
+        for i in test:
+            doc = self.predicted[self.docs[i].id]
+            if doc.text != self.docs[i].text:
+                raise DataError(f"{self.path}: document {doc.id} has another text than the gold")
+            out.append(dataclasses.replace(self.docs[i], spans=doc.spans, regions=None))
+        return out
+
+
+def heldout_folds(config: dict[str, Any], config_path: Path | None) -> HeldoutFolds:
+    return HeldoutFolds(config, config_path)
+
+
 def _bare(doc: Document) -> Document:
     return dataclasses.replace(doc, spans=(), regions=None)

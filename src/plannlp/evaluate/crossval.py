@@ -15,6 +15,7 @@ and then fits and predicts per fold.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import re
@@ -36,6 +37,7 @@ FOLD_SYSTEMS: dict[str, str] = {
     "crf": "plannlp.baselines.folds:crf_folds",
     "combined": "plannlp.baselines.folds:combined_folds",
     "bilstm": "plannlp.model.bilstm:bilstm_folds",
+    "heldout": "plannlp.baselines.folds:heldout_folds",
 }
 
 HEALTH, OTHER = "health", "other"
@@ -273,7 +275,14 @@ def crossval(
         if predictions_out is not None and fraction == max(fractions):
             from plannlp.io import write_documents
 
-            write_documents(predictions_out, [predicted[i] for i in order])
+            # each held-out prediction records its fold, so a later run can reuse it (system "heldout")
+            write_documents(
+                predictions_out,
+                [
+                    dataclasses.replace(predicted[i], meta={**dict(predicted[i].meta or {}), "crossval": {"k": k, "seed": seed, "fold": folds[i]}})
+                    for i in order
+                ],
+            )
     result.seconds = time.monotonic() - started
     return result
 
@@ -281,3 +290,53 @@ def crossval(
 def save_result(path: Path, result: CrossvalResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def crossval_markdown(paths: Sequence[Path]) -> str:
+    """Tables of saved cross-validation results: mean ± sd over folds per system, per label, the
+    pooled health documents, and the learning curve where a run drew one."""
+    records = [(p, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(paths)]
+    if not records:
+        return ""
+    lines = [
+        "## Cross-validation (train+dev, document folds stratified by source and health)",
+        "",
+        "Generated from `experiments/crossval/*.json` (`plannlp crossval CONFIG --folds K --out ...`). Mean ± sd",
+        "over folds of strict micro F1 (P, R), partial micro F1 and records F1; per label the mean strict F1; then",
+        "strict micro F1 pooled over the held-out health documents.",
+        "",
+        "| run | config | k | docs | strict F1 | P | R | partial F1 | records F1 | "
+        + " | ".join(LABELS) + " | health (pooled) |",
+        "|" + "---|" * (11 + len(LABELS)),
+    ]
+    curves = []
+    for path, r in records:
+        runs = r["runs"]
+        full = runs.get("1.0") or runs[max(runs, key=float)]
+        ms = full["mean_sd"]
+
+        def pm(key: str) -> str:
+            return f"{ms[key]['mean']:.3f} ± {ms[key]['sd']:.3f}"
+
+        health = full.get("pooled_health")
+        cells = [
+            path.stem, f"`{r['config'].get('config_file', '-')}`", str(r["k"]), str(len(r["documents"])),
+            pm("strict_f1"), pm("strict_p"), pm("strict_r"), pm("partial_f1"), pm("records_f1"),
+            *(f"{ms[lab + '_f1']['mean']:.3f}" for lab in LABELS),
+            f"{health['strict']['f1']:.3f} ({health['n_documents']})" if health else "-",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+        if len(runs) > 1:
+            curves.append((path.stem, runs))
+    for name, runs in curves:
+        lines += ["", f"Learning curve of `{name}` (share of each fold's training documents; mean ± sd strict F1):", ""]
+        lines += ["| fraction | training docs (mean) | strict F1 | P | R |", "|---|---|---|---|---|"]
+        for fraction in sorted(runs, key=float):
+            run = runs[fraction]
+            ms = run["mean_sd"]
+            n = np.mean([f.get("n_train_documents", 0) for f in run["per_fold"]])
+            lines.append(
+                f"| {fraction} | {n:.0f} | {ms['strict_f1']['mean']:.3f} ± {ms['strict_f1']['sd']:.3f} "
+                f"| {ms['strict_p']['mean']:.3f} | {ms['strict_r']['mean']:.3f} |"
+            )
+    return "\n".join(lines) + "\n"
