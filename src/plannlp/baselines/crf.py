@@ -376,7 +376,7 @@ def train_from_config(
         "labels": list(labels),
         "tags": tag_names(labels, base.scheme),
         "scheme": base.scheme,
-        "selection_metric": SELECTION_METRIC,
+        "selection_metric": config.get("selection_metric", SELECTION_METRIC),
         "selected": {"c1": tagger.settings.c1, "c2": tagger.settings.c2},
         "dev_strict_micro_f1": dev_score,
     }
