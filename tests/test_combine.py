@@ -34,7 +34,7 @@ def test_train_save_load_a_crf_plus_rules(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     out = train(path)
     tagger = load_tagger(out)
-    assert isinstance(tagger, CombinedTagger) and tagger.labels == ("VALUE", "YEAR")
+    assert isinstance(tagger, CombinedTagger) and tagger.add_labels == ("VALUE", "YEAR")
     docs = list(read_documents(DATA / "tiny.jsonl"))[:4]
     predicted = tagger.predict(docs)
     crf_only = tagger.primary.predict(docs)

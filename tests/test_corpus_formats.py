@@ -97,3 +97,25 @@ def test_conll_import_turns_word_underscores_back_into_spaces():
 def test_unknown_format_is_an_error(docs, tmp_path):
     with pytest.raises(ValueError, match="unknown format"):
         formats.export_documents(docs, "brat", tmp_path / "x")
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "doccano"])
+def test_roles_and_links_survive_export_and_import(docs, tmp_path, fmt):
+    # the mini corpus's news-baomoi-1 has an oversight and a lead agency and two linked targets
+    assert docs[1].links and {s.role for s in docs[1].spans if s.label == "AGENCY"} == {"oversight", "lead"}
+    out = tmp_path / f"out.{fmt}"
+    formats.export_documents(docs, fmt, out)
+    back = formats.import_documents(out, fmt)
+    assert [[(s.key, s.label, s.role) for s in d.spans] for d in back] == [
+        [(s.key, s.label, s.role) for s in d.spans] for d in docs
+    ]
+    assert [d.links for d in back] == [d.links for d in docs]
+
+
+def test_labelstudio_role_of_a_missing_region_is_an_error(docs):
+    tasks = formats.to_labelstudio(docs[1:], as_predictions=False)
+    result = tasks[0]["annotations"][0]["result"]
+    role = next(r for r in result if r["type"] == "choices")
+    role["id"] = "nowhere"
+    with pytest.raises(DataError, match="names region"):
+        formats.from_labelstudio(tasks)

@@ -55,3 +55,19 @@ def test_validate_file_gives_file_and_line(tmp_path):
     assert any(p.startswith(f"{path}:3: d1:") and "starts inside a word" in p for p in problems)
     assert any("duplicate id" in p for p in problems)
     assert not any(p.startswith(f"{path}:1:") for p in problems)
+
+
+def test_spans_outside_the_labelled_regions_are_problems():
+    year, agency = span("năm 2030", "YEAR"), span("Sở Y tế", "AGENCY")
+    obj = {**doc([year, agency]), "regions": [[0, TEXT.index(";")]]}
+    problems = json_document_problems(obj)
+    assert problems == [f"[{agency['start']}, {agency['end']}) AGENCY 'Sở Y tế': lies outside the labelled regions"]
+    assert json_document_problems({**doc([year]), "regions": [[0, TEXT.index(";")]]}) == []
+    bad = json_document_problems({**doc([year]), "regions": [[0, True], [5, 10**6], [0, 8], [4, 9]]})
+    assert "region [0, True] is not a [start, end] pair of integers" in bad
+    assert any("outside the text" in p for p in bad) and "regions [0, 8) and [4, 9) overlap" in bad
+
+
+def test_a_boolean_offset_is_refused():
+    problems = json_document_problems(doc([{"start": 0, "end": True, "label": "YEAR"}]))
+    assert problems == ["span offsets must be integers, got 0, True"]

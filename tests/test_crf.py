@@ -16,6 +16,7 @@ from plannlp.baselines.features import nfc_view, text_key, token_features, word_
 from plannlp.data import DataError, Document, Span
 from plannlp.evaluate import evaluate
 from plannlp.io import read_documents
+from plannlp.runrecord import RunRecord
 from plannlp.systems import load_tagger, train
 
 DATA = Path(__file__).parent / "data" / "baselines"
@@ -97,6 +98,7 @@ def test_save_load_round_trip(tmp_path: Path, docs: list[Document], trained: Crf
     trained.save(tmp_path / "crf")
     manifest = json.loads((tmp_path / "crf" / "plannlp.json").read_text(encoding="utf-8"))
     assert manifest["system"] == "crf" and manifest["settings"]["labels"][0] == "INDICATOR"
+    assert manifest["files"] == {"model": "crf.crfsuite"}
     loaded = load_tagger(tmp_path / "crf")
     assert isinstance(loaded, CrfTagger) and loaded.settings == trained.settings
     assert loaded.predict(docs[:5]) == trained.predict(docs[:5])
@@ -105,9 +107,9 @@ def test_save_load_round_trip(tmp_path: Path, docs: list[Document], trained: Crf
 
 
 def test_load_needs_the_model_file(tmp_path: Path) -> None:
-    from plannlp.systems import write_manifest
+    from plannlp.runrecord import RunRecord
 
-    write_manifest(tmp_path, "crf", settings={})
+    RunRecord("crf", settings={}, files={"model": "crf.crfsuite"}).write(tmp_path)
     with pytest.raises(DataError, match="missing"):
         CrfTagger.load(tmp_path)
 
@@ -127,9 +129,10 @@ def test_train_selects_on_dev(tmp_path: Path) -> None:
         "pos": False,
     }
     out = crf_module.train_from_config(config, tmp_path / "crf.yaml", scorer=lambda gold, pred: next(scores))
-    resolved = yaml.safe_load((out / "train_config.yaml").read_text(encoding="utf-8"))
-    assert resolved["selected"] == {"c1": 0.1, "c2": 0.01}
-    assert resolved["dev_strict_micro_f1"] == 0.9 and resolved["seed"] == 3
+    record = RunRecord.read(out)
+    resolved = record.config
+    assert record.metrics["selected"] == {"c1": 0.1, "c2": 0.01}
+    assert record.metrics["dev_strict_micro_f1"] == 0.9 and resolved["seed"] == 3
     assert resolved["labels"] == ["INDICATOR", "VALUE", "COMPARATOR", "YEAR", "AGENCY"]
     assert load_tagger(out).settings.c1 == 0.1
 
@@ -147,16 +150,18 @@ def test_systems_train_on_a_tiny_config(tmp_path: Path) -> None:
     path = tmp_path / "crf.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     out = train(path)
-    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    metrics = RunRecord.read(out).metrics
     assert metrics["dev_strict_micro_f1"] >= 0.95  # dev is the training file here
-    assert (out / "crf.crfsuite").is_file() and not (out / "crf.pkl").exists()  # data, not a pickle
+    assert (out / "crf.crfsuite").is_file() and not (out / "crf.pkl").exists()
 
 
 def test_config_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="unknown keys"):
         crf_module.train_from_config({"system": "crf", "epochs": 2}, tmp_path / "x.yaml")
     with pytest.raises(DataError, match="labels"):
-        crf_module.train_from_config({"system": "crf", "labels": ["FOO"]}, tmp_path / "x.yaml")
+        crf_module.train_from_config({"system": "crf", "labels": ["B-FOO bar"]}, tmp_path / "x.yaml")
+    with pytest.raises(DataError, match="distinct"):
+        crf_module.train_from_config({"system": "crf", "labels": ["FOO", "FOO"]}, tmp_path / "x.yaml")
 
 
 def test_segmentation_survives_words_underthesea_rewrites() -> None:

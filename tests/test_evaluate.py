@@ -331,3 +331,36 @@ def test_compare_is_seeded_and_checks_shapes(gold_docs, pred_a, pred_b):
         compare_counts(np.zeros((2, 3)), np.zeros((3, 3)))
     with pytest.raises(ValueError, match="scheme"):
         compare(gold_docs, pred_a, pred_b, scheme="loose")
+
+
+# --- roles over found agencies, links over link-annotated documents (spec 2026-12-01) -------
+
+
+def test_roles_are_scored_over_exactly_found_agencies_and_links_by_body():
+    from plannlp.data import Link
+    from plannlp.evaluate import evaluate as score
+
+    text = "Phấn đấu 95% dân số có thẻ. Sở Y tế chủ trì, phối hợp với Sở Tài chính. Báo cáo UBND tỉnh."
+
+    def at(quote, label, role=None, nth=0):
+        i = -1
+        for _ in range(nth + 1):
+            i = text.index(quote, i + 1)
+        return Span(i, i + len(quote), label, role=role)
+
+    ind = at("dân số có thẻ", "INDICATOR")
+    gold_spans = [at("95%", "VALUE"), ind, at("Sở Y tế", "AGENCY", "lead"), at("Sở Tài chính", "AGENCY", "partner"), at("UBND tỉnh", "AGENCY", "oversight")]
+    gold = Document("g", text, tuple(gold_spans), links=(Link(ind.key, gold_spans[2].key), Link(ind.key, gold_spans[3].key)))
+    # predicted: Sở Tài chính given the wrong role, UBND tỉnh missed; one right link, one wrong
+    pred_spans = [at("95%", "VALUE"), ind, at("Sở Y tế", "AGENCY", "lead"), at("Sở Tài chính", "AGENCY", "lead")]
+    wrong = at("Sở Tài chính", "AGENCY", "lead")
+    pred = Document("g", text, tuple(pred_spans), links=(Link(ind.key, pred_spans[2].key),))
+    result = score([gold], [pred], bootstrap=0).to_json()
+    assert result["roles"]["agencies_found"] == 2
+    assert result["roles"]["accuracy"] == 0.5
+    assert result["roles"]["per_role"]["partner"]["fn"] == 1 and result["roles"]["per_role"]["lead"]["fp"] == 1
+    assert (result["links"]["tp"], result["links"]["fp"], result["links"]["fn"]) == (1, 0, 1)
+    assert wrong.role == "lead"
+    # a gold document without links is not link-annotated: its predicted links are not counted
+    bare = gold.with_spans(gold.spans)
+    assert score([bare], [pred], bootstrap=0).to_json()["links"]["documents"] == 0

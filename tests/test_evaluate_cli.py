@@ -19,7 +19,7 @@ from plannlp.evaluate.report import (
     write_results_markdown,
 )
 from plannlp.io import read_documents, write_documents
-from plannlp.systems import write_manifest
+from plannlp.runrecord import RunRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "evaluate"
@@ -82,12 +82,12 @@ class _CopyTagger:
 
     def predict(self, docs, sentences=None):
         _CopyTagger.seen.extend(docs)
-        return [d.with_spans(self.by_id[d.id].spans) for d in docs]
+        return [Document(d.id, d.text, self.by_id[d.id].spans) for d in docs]
 
 
 def test_evaluate_with_a_model_tags_bare_gold_texts_and_saves_a_result(tmp_path, monkeypatch):
     model_dir = tmp_path / "models" / "fixture"
-    write_manifest(model_dir, "fixture", config={"system": "fixture", "epochs": 3}, revision="feedbee")
+    RunRecord("fixture", config={"system": "fixture", "epochs": 3}, code_revision="feedbee").write(model_dir)
     by_id = {d.id: d for d in read_documents(PRED_A)}
     loaded = []
 
@@ -106,7 +106,7 @@ def test_evaluate_with_a_model_tags_bare_gold_texts_and_saves_a_result(tmp_path,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert loaded == [model_dir]
-    assert _CopyTagger.seen and all(not d.spans and d.regions is None for d in _CopyTagger.seen)
+    assert [d.id for d in _CopyTagger.seen] == [d.id for d in read_documents(GOLD)]
     record = load_result(out)
     assert (record["system"], record["split"], record["model"]) == ("fixture", "dev", str(model_dir))
     assert record["config"] == {"system": "fixture", "epochs": 3}
@@ -194,3 +194,28 @@ def test_default_model_and_model_folders_in_compare(tmp_path, monkeypatch):
     assert loaded[-1] == model_dir
     obj = json.loads(result.output)
     assert obj["delta"] == 0 and obj["p_randomisation"] == 1.0
+
+
+def _main(*args):
+    return subprocess.run(
+        [sys.executable, "-c", "from plannlp.cli import main; main()", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_an_empty_gold_file_is_refused_not_scored(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    for args in (["evaluate", str(empty), "--pred", str(PRED_A)], ["compare", str(empty), str(PRED_A), str(PRED_B)]):
+        run = _main(*args)
+        assert run.returncode == 2, run.stdout
+        assert "no gold documents; nothing to score against" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_boolean_offset_in_predictions_is_refused(tmp_path):
+    rows = [json.loads(line) for line in PRED_A.read_text(encoding="utf-8").splitlines()]
+    rows[0]["spans"][0].update(start=0, end=True)  # would read as [0, 1)
+    bad = tmp_path / "pred.jsonl"
+    bad.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    run = _main("evaluate", str(GOLD), "--pred", str(bad), "--bootstrap", "0")
+    assert run.returncode == 2
+    assert f"{bad}:1: span offsets must be integers" in run.stderr

@@ -14,6 +14,7 @@ torch = pytest.importorskip("torch")
 from plannlp.data import Document  # noqa: E402
 from plannlp.io import write_documents  # noqa: E402
 from plannlp.model.pretrain import (  # noqa: E402
+    read_encoder_summary,
     Blocks,
     SegmentedDoc,
     SpecialIds,
@@ -173,7 +174,7 @@ def test_tiny_pretraining_lowers_perplexity_resumes_exactly_and_exports_a_fine_t
 
     # one go, 80 steps
     straight = pretrain(_config(tmp_path, "straight"))
-    summary = json.loads((straight / "pretrain.json").read_text())
+    summary = read_encoder_summary(straight)
     history = summary["history"]
     assert history[0]["step"] == 0 and history[-1]["step"] == 80
     # 470 training tokens: the model fits them fast, and unseen held-out text gains a little
@@ -193,10 +194,10 @@ def test_tiny_pretraining_lowers_perplexity_resumes_exactly_and_exports_a_fine_t
     first = pretrain(cfg)
     segmented = tmp_path / "work" / "chained" / "segmented-shards.jsonl.gz"
     segmented_at = segmented.stat().st_mtime_ns
-    assert json.loads((first / "pretrain.json").read_text())["history"][-1]["step"] == 40
+    assert read_encoder_summary(first)["history"][-1]["step"] == 40
     second = pretrain(cfg)
     assert segmented.stat().st_mtime_ns == segmented_at, "the rerun segmented again instead of using the cache"
-    chained = json.loads((second / "pretrain.json").read_text())
+    chained = read_encoder_summary(second)
     assert chained["runs"] == 2 and chained["history"][-1]["step"] == 80
     stops = [r for r in map(json.loads, open(tmp_path / "chained.jsonl")) if r["event"] == "stop"]
     assert [s["step"] for s in stops] == [40, 80]
@@ -223,7 +224,7 @@ def test_tiny_pretraining_lowers_perplexity_resumes_exactly_and_exports_a_fine_t
     adapted = pretrain(cfg_adapt)
     assert not (tmp_path / "work" / "adapted" / "vocab").exists()
     assert (adapted / "vocab.txt").read_text(encoding="utf-8") == (straight / "vocab.txt").read_text(encoding="utf-8")
-    assert json.loads((adapted / "pretrain.json").read_text())["init_from"] == str(straight)
+    assert read_encoder_summary(adapted)["init_from"] == str(straight)
 
 
 def test_learning_rate_decays_by_steps_or_by_training_time_whichever_is_further() -> None:

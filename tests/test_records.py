@@ -78,7 +78,7 @@ def test_one_doctor_per_station():
     d = doc(text, ("năm 2030", "YEAR"), ("ít nhất", "COMPARATOR"), ("một", "VALUE"), ("bác sĩ cơ hữu", "INDICATOR"))
     [record] = extract_records(d)
     assert texts(record, text) == ("bác sĩ cơ hữu", ["ít nhất"], ["một"], "năm 2030")
-    assert record.to_row(text)["number"] == "1.0"
+    assert record.to_row(text)["number"] == 1.0
 
 
 def test_value_before_indicator():
@@ -94,7 +94,7 @@ def test_value_after_indicator():
     [record] = extract_records(d)
     assert texts(record, text) == ("Tỷ lệ tham gia bảo hiểm y tế", ["trên"], ["95%"], None)
     row = record.to_row(text)
-    assert (row["number"], row["unit"]) == ("95.0", "%")
+    assert (row["number"], row["unit"]) == (95.0, "%")
 
 
 def test_rate_value_and_purpose_clause():
@@ -113,7 +113,7 @@ def test_rate_value_and_purpose_clause():
     assert record.to_row(text)["unit"] == "lần/năm"
 
 
-def test_agencies_go_to_every_record():
+def test_unlinked_agencies_go_on_no_record():
     text = (
         "UBND các quận, huyện, thị xã cần đưa các chỉ tiêu về y tế cơ sở vào chương trình.\n"
         "Tỷ lệ tham gia bảo hiểm y tế đạt 95%. Tuổi thọ bình quân đạt 75 tuổi."
@@ -128,7 +128,8 @@ def test_agencies_go_to_every_record():
     )
     records = extract_records(d)
     assert [texts(r, text)[2] for r in records] == [["95%"], ["75 tuổi"]]
-    assert all([text[a.start : a.end] for a in r.agencies] == ["UBND các quận, huyện, thị xã"] for r in records)
+    # until 2026-12-01 every agency went on every record; now only linked bodies and the issuer do
+    assert all(r.responsible == () and r.issuer == () for r in records)
 
 
 # The spec's hard cases ------------------------------------------------------------------------
@@ -241,7 +242,7 @@ def test_sentences_do_not_share_values_and_a_dot_inside_a_span_is_no_boundary():
     )
     [record] = extract_records(d)
     assert texts(record, text)[2] == ["1.000.000 người"]
-    assert record.to_row(text)["number"] == "1000000.0"
+    assert record.to_row(text)["number"] == 1000000.0
 
 
 def test_no_indicator_no_record():
@@ -261,3 +262,67 @@ def test_a_level_that_opens_no_clause_stays_with_the_previous_indicator():
     first, second = extract_records(d)
     assert texts(first, text)[2] == ["2,1 con"]
     assert texts(second, text)[1:3] == (["dưới"], ["109 bé trai/100 bé gái"])
+
+
+# --- numbers a table can use; responsibility (spec 2026-12-01) -------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("25-30%", (27.5, 25.0, 30.0, "%", "")),
+        ("385 - 405 triệu đồng", (395e6, 385e6, 405e6, "đồng", "triệu")),
+        ("13,28 triệu tấn", (13.28e6, 13.28e6, 13.28e6, "tấn", "triệu")),
+        ("1.000 người", (1000.0, 1000.0, 1000.0, "người", "")),
+        ("2,1 con/phụ nữ", (2.1, 2.1, 2.1, "con/phụ nữ", "")),
+        ("không", (0.0, 0.0, 0.0, "", "")),
+    ],
+)
+def test_parse_value_reads_ranges_scales_and_decimal_commas(value, expected):
+    from plannlp.records import parse_value
+
+    q = parse_value(value)
+    assert (q.number, q.low, q.high, q.unit, q.scale) == expected
+
+
+def test_parse_year_gives_start_and_end():
+    from plannlp.records import parse_year
+
+    assert parse_year("giai đoạn 2021-2025") == (2021, 2025)
+    assert parse_year("Năm 2022- 2030") == (2022, 2030)
+    assert parse_year("năm 2030") == (2030, 2030)
+    assert parse_year("hàng năm") == (None, None)
+
+
+def test_year_after_the_indicator_governs_the_record():
+    # spec: the nearest YEAR before the VALUE in the same sentence, which may stand after the indicator
+    text = "Phấn đấu tốc độ tăng trưởng kinh tế năm 2027 là khoảng 6,7%."
+    d = doc(text, ("tốc độ tăng trưởng kinh tế", "INDICATOR"), ("năm 2027", "YEAR"), ("khoảng", "COMPARATOR"), ("6,7%", "VALUE"))
+    [record] = extract_records(d)
+    assert texts(record, text) == ("tốc độ tăng trưởng kinh tế", ["khoảng"], ["6,7%"], "năm 2027")
+    row = record.to_row(text)
+    assert (row["comparator"], row["number"], row["year_start"], row["year_end"]) == ("khoảng", 6.7, 2027, 2027)
+
+
+def test_records_carry_the_issuer_and_linked_bodies_only():
+    from plannlp.data import Link, Span
+
+    text = (
+        "UBND tỉnh ban hành Kế hoạch. Phấn đấu 95% dân số tham gia bảo hiểm y tế. "
+        "Bảo hiểm xã hội tỉnh chủ trì, phối hợp với Sở Y tế phát triển người tham gia. Sở Tài chính bố trí kinh phí."
+    )
+
+    def at(quote, label, role=None):
+        i = text.index(quote)
+        return Span(i, i + len(quote), label, role=role)
+
+    ind = at("dân số tham gia bảo hiểm y tế", "INDICATOR")
+    lead, partner = at("Bảo hiểm xã hội tỉnh", "AGENCY", "lead"), at("Sở Y tế", "AGENCY", "partner")
+    spans = [at("UBND tỉnh", "AGENCY", "issuer"), at("95%", "VALUE"), ind, partner, lead, at("Sở Tài chính", "AGENCY", "lead")]
+    d = Document("r", text, tuple(spans), links=(Link(ind.key, partner.key), Link(ind.key, lead.key)))
+    [record] = extract_records(d)
+    row = record.to_row(text)
+    assert row["issuer"] == "UBND tỉnh"
+    assert row["responsible"] == "Bảo hiểm xã hội tỉnh | Sở Y tế"  # lead first, then partners
+    assert row["responsible_roles"] == "lead | partner"
+    assert "Sở Tài chính" not in row.values()  # a body with no link to this target stays out

@@ -216,9 +216,10 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
 
 
 def test_load_rejects_bad_settings(tmp_path: Path) -> None:
-    from plannlp.systems import write_manifest
+    from plannlp.runrecord import RunRecord
 
-    write_manifest(tmp_path, "rules", settings={"no_such_setting": 1})
+    (tmp_path / "lexicon.json").write_text("{}", encoding="utf-8")
+    RunRecord("rules", settings={"no_such_setting": 1}, files={"lexicon": "lexicon.json"}).write(tmp_path)
     with pytest.raises(DataError, match="bad rule settings"):
         RuleTagger.load(tmp_path)
 
@@ -228,7 +229,7 @@ def test_train_picks_settings_on_dev(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def scorer(gold, pred):
         return -sum(s.label == "INDICATOR" for d in pred for s in d.spans)
 
-    monkeypatch.setattr("plannlp.baselines.strict_micro_f1", scorer)
+    monkeypatch.setattr("plannlp.baselines.rules.strict_micro_f1", scorer)
     config = {
         "system": "rules",
         "train_file": str(DATA / "tiny.jsonl"),
@@ -242,9 +243,11 @@ def test_train_picks_settings_on_dev(tmp_path: Path, monkeypatch: pytest.MonkeyP
     out = train(config_path)
     loaded = load_tagger(out)
     assert loaded.settings.indicators is False
-    resolved = yaml.safe_load((out / "train_config.yaml").read_text(encoding="utf-8"))
-    assert resolved["selected_settings"]["indicators"] is False
-    assert resolved["dev_strict_micro_f1"] == 0
+    from plannlp.runrecord import RunRecord
+
+    record = RunRecord.read(out)
+    assert record.metrics["selected_settings"]["indicators"] is False and record.settings["indicators"] is False
+    assert record.metrics["dev_strict_micro_f1"] == 0 and record.config["rounds"] == 1
     assert "Sở Tài chính" in loaded.lexicon.agencies
 
 

@@ -289,6 +289,28 @@ def test_slow_page_times_out_and_the_run_goes_on(server, tmp_path):
     assert read_records(tmp_path)[urls[0]].retryable
 
 
+def test_a_slow_drip_body_is_bounded_by_the_timeout(server, tmp_path):
+    """Each byte arrives well within the read timeout, but the whole page would take 8 s."""
+    serve_robots(server)
+    page = html_of("news_plan").encode("utf-8")
+    stop = threading.Event()
+
+    def drip():
+        for i in range(0, len(page), max(1, len(page) // 80)):
+            if stop.wait(0.1):
+                return
+            yield page[i : i + max(1, len(page) // 80)]
+
+    server.expect_request("/drip").respond_with_handler(lambda request: Response(drip(), content_type="text/html"))
+    start = time.monotonic()
+    summary = scrape([server.url_for("/drip")], tmp_path, **{**FAST, "timeout": 0.8, "retries": 0})
+    took = time.monotonic() - start
+    stop.set()
+    assert summary.failures == ((server.url_for("/drip"), "the response took longer than the 0.8 s timeout"),)
+    assert took < 4.0  # the drip alone lasts 8 s; the bound is the timeout, not each read
+    assert read_records(tmp_path)[server.url_for("/drip")].retryable
+
+
 def test_redirects_are_followed_and_a_loop_is_an_error(server, tmp_path):
     serve_robots(server)
     server.expect_request("/old").respond_with_data("", status=301, headers={"Location": "/new"})

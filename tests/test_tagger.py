@@ -122,12 +122,12 @@ def test_long_sentence_is_windowed_and_merged_by_max_context(tiny_tagger_factory
 def test_save_and_load_round_trip(tiny_tagger_factory, tmp_path):
     tagger = tiny_tagger_factory(stride=32, batch_size=4)
     tagger.save(tmp_path / "m")
-    manifest = read_manifest(tmp_path / "m")
-    assert manifest["system"] == "transformer" and manifest["tags"] == tag_names()
-    assert (manifest["stride"], manifest["batch_size"], manifest["max_length"]) == (32, 4, 256)
-    labels = json.loads((tmp_path / "m" / "labels.json").read_text(encoding="utf-8"))
-    assert labels == {"scheme": "BIO", "tags": tag_names()}
-    assert (tmp_path / "m" / "bpe.codes").is_file() and (tmp_path / "m" / "vocab.txt").is_file()
+    record = read_manifest(tmp_path / "m")
+    assert record.system == "transformer" and list(record.tags) == tag_names()
+    settings = record.settings
+    assert (settings["stride"], settings["batch_size"], settings["max_length"]) == (32, 4, 256)
+    assert (tmp_path / "m" / "model.safetensors").is_file() and not (tmp_path / "m" / "pytorch_model.bin").exists()
+    assert {"tokenizer:bpe.codes", "tokenizer:vocab.txt"} <= set(record.files)
 
     loaded = load_tagger(tmp_path / "m")
     assert isinstance(loaded, TransformerTagger) and loaded.stride == 32

@@ -10,6 +10,9 @@ from plannlp.io import read_documents
 from plannlp.model.train import DataCounts, TrainConfig, train_from_config
 from plannlp.training_data import tagged_sentences
 from plannlp.segment import segment
+from plannlp.bio import tag_names
+from plannlp.labels import LABELS
+from plannlp.runrecord import RunRecord, code_revision
 from plannlp.systems import load_tagger, read_manifest
 from plannlp.systems import train as train_system
 
@@ -49,16 +52,17 @@ def test_a_few_cpu_epochs_learn_the_training_set(tmp_path):
     f1 = evaluate(gold, predicted, bootstrap=0).to_json()["strict"]["micro"]["f1"]
     assert f1 >= 0.9
 
-    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    metrics = RunRecord.read(run_dir).metrics
     assert metrics["dev_strict_micro_f1"] == pytest.approx(f1)
     assert metrics["history"][0]["dev_f1"] < 0.5  # it learnt: the first epoch was far off
     assert metrics["data_counts"]["sentences_used"] == 22 and metrics["steps"] == 12 * 3
     sha = "sha256:" + hashlib.sha256(GOLD.read_bytes()).hexdigest()
-    assert metrics["data"]["train_sha256"] == sha == metrics["data"]["dev_sha256"]
-    assert metrics["code_revision"]
-    manifest = read_manifest(run_dir)
-    assert manifest["system"] == "transformer" and manifest["training"]["best_epoch"] == metrics["best_epoch"]
-    resolved = yaml.safe_load((run_dir / "train_config.yaml").read_text(encoding="utf-8"))
+    record = read_manifest(run_dir)
+    assert record.data["train"] == {"path": str(GOLD), "checksum": sha} == record.data["dev"]
+    assert record.code_revision == code_revision() != "unknown"  # the tests run in a git checkout
+    assert record.system == "transformer" and record.labels == LABELS and record.tags == tuple(tag_names())
+    assert sorted(record.files) == ["model_config", *sorted(k for k in record.files if k.startswith("tokenizer:")), "weights"]
+    resolved = record.config
     assert resolved["seed"] == 1 and resolved["tags"][:3] == ["O", "B-INDICATOR", "I-INDICATOR"]
     assert resolved["max_length"] == 256 and "F1" in resolved["selection_metric"]
     assert not (run_dir / "checkpoint").exists() and not (run_dir / "best").exists()
@@ -89,11 +93,11 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
     with pytest.raises(Interrupted):
         train_from_config(config, on_step=crash)
     assert (tmp_path / "resumed" / "checkpoint" / "state.pt").is_file()
-    assert not (tmp_path / "resumed" / "metrics.json").exists()
+    assert not (tmp_path / "resumed" / "plannlp.json").exists()
     resumed = train_from_config(config)
 
-    a = json.loads((straight / "metrics.json").read_text(encoding="utf-8"))
-    b = json.loads((resumed / "metrics.json").read_text(encoding="utf-8"))
+    a = RunRecord.read(straight).metrics
+    b = RunRecord.read(resumed).metrics
     assert a["history"] == b["history"] and b["steps"] == 9
     wa, wb = load_file(straight / "model.safetensors"), load_file(resumed / "model.safetensors")
     assert wa.keys() == wb.keys() and all((wa[k] == wb[k]).all() for k in wa)
@@ -182,8 +186,8 @@ def test_epoch_batches_cover_every_example_once_and_group_lengths():
 
 def test_a_time_budget_stops_training_and_keeps_the_scored_model(tmp_path):
     run_dir = train_from_config(tiny_config(tmp_path / "budget", max_minutes=0.0, dev_file=None))
-    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    metrics = RunRecord.read(run_dir).metrics
     assert metrics["steps"] == 1 and metrics["stopped_early"] and metrics["epochs_run"] == 1
-    assert metrics["dev_strict_micro_f1"] is None and "dev_sha256" not in metrics["data"]
+    assert metrics["dev_strict_micro_f1"] is None and set(RunRecord.read(run_dir).data) == {"train"}
     assert load_tagger(run_dir).predict([Document("x", "Sở Y tế chủ trì.")])[0].text == "Sở Y tế chủ trì."
 

@@ -39,9 +39,10 @@ class Span:
     role: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        # bool is an int in Python: "end": true would silently be offset 1
         if not (isinstance(self.start, int) and isinstance(self.end, int)) or isinstance(
             self.start, bool
-        ):
+        ) or isinstance(self.end, bool):
             raise DataError(f"span offsets must be integers, got {self.start!r}, {self.end!r}")
         if not 0 <= self.start < self.end:
             raise DataError(f"span [{self.start}, {self.end}) is empty or negative")
@@ -249,9 +250,13 @@ class Document:
         regions = obj.get("regions")
         if regions is not None and (
             not isinstance(regions, list)
-            or not all(isinstance(r, (list, tuple)) and len(r) == 2 for r in regions)
+            or not all(
+                isinstance(r, (list, tuple)) and len(r) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in r)
+                for r in regions
+            )
         ):
-            raise DataError("'regions' must be a list of [start, end] pairs")
+            raise DataError("'regions' must be a list of [start, end] pairs of integers")
         meta = obj.get("meta", {})
         if not isinstance(meta, Mapping):
             raise DataError("'meta' must be an object")
@@ -291,32 +296,45 @@ class Example:
 @dataclass(frozen=True, slots=True)
 class TargetRecord:
     """One target of a plan, as the spec defines it: an INDICATOR with the VALUE(s),
-    COMPARATOR(s) and YEAR that govern it, and the document's agencies."""
+    COMPARATOR(s) and YEAR that govern it, the plan's issuer and the bodies responsible for the
+    target (leads first, then partners); no other body of the document."""
 
     doc_id: str
     indicator: Span
     values: tuple[Span, ...] = ()
     comparators: tuple[Span, ...] = ()
     year: Span | None = None
-    agencies: tuple[Span, ...] = ()
+    issuer: tuple[Span, ...] = ()
+    responsible: tuple[Span, ...] = ()
 
     def to_row(self, text: str) -> dict[str, Any]:
-        """A flat row for a table (CSV, parquet); units are split off each value."""
-        from plannlp.records import split_unit  # records holds the value grammar
+        """A flat row for a table (CSV, parquet): numbers are numbers (``None`` when absent), the
+        first VALUE gives ``number``/``low``/``high``/``unit``; every value's text is in ``value``."""
+        from plannlp.records import parse_value, parse_year  # records holds the value grammar
 
-        values = [text[v.start : v.end] for v in self.values]
-        parsed = [split_unit(v) for v in values]
+        def surface(span: Span) -> str:
+            return " ".join(text[span.start : span.end].split())
+
+        values = [surface(v) for v in self.values]
+        first = parse_value(values[0]) if values else None
+        year_start, year_end = parse_year(surface(self.year)) if self.year is not None else (None, None)
         return {
             "doc_id": self.doc_id,
-            "indicator": text[self.indicator.start : self.indicator.end],
+            "indicator": surface(self.indicator),
             "indicator_start": self.indicator.start,
             "indicator_end": self.indicator.end,
-            "comparator": " ".join(text[c.start : c.end] for c in self.comparators),
+            "comparator": " ".join(surface(c) for c in self.comparators),
             "value": " | ".join(values),
-            "number": " | ".join("" if n is None else repr(n) for n, _ in parsed),
-            "unit": " | ".join(u for _, u in parsed),
-            "year": "" if self.year is None else text[self.year.start : self.year.end],
-            "agencies": " | ".join(dict.fromkeys(text[a.start : a.end] for a in self.agencies)),
+            "number": None if first is None else first.number,
+            "low": None if first is None else first.low,
+            "high": None if first is None else first.high,
+            "unit": "" if first is None else first.unit,
+            "year": "" if self.year is None else surface(self.year),
+            "year_start": year_start,
+            "year_end": year_end,
+            "issuer": " | ".join(surface(a) for a in self.issuer),
+            "responsible": " | ".join(surface(a) for a in self.responsible),
+            "responsible_roles": " | ".join(a.role or "" for a in self.responsible),
             "score": _record_score(self),
         }
 

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from plannlp.data import DataError, Document
 
@@ -52,8 +52,9 @@ def read_documents(path: str | Path) -> Iterator[Document]:
 
 
 @contextmanager
-def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
-    """Write to a temporary file beside ``path`` and rename it into place on success."""
+def atomic_writer(path: str | Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """Write to a temporary file beside ``path`` and rename it into place on success
+    (text in UTF-8, or bytes with ``binary``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -61,7 +62,7 @@ def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
     tmp_path = Path(tmp)
     try:
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(tmp_path, "wt", encoding="utf-8") as fh:
+        with (opener(tmp_path, "wb") if binary else opener(tmp_path, "wt", encoding="utf-8")) as fh:
             yield fh
         umask = os.umask(0)
         os.umask(umask)

@@ -11,9 +11,10 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from plannlp.data import Document, Span, TargetRecord
-from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, VALUE, YEAR
+from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, ISSUER, LEAD, PARTNER, VALUE, YEAR
 
 # ---------------------------------------------------------------------------------------------
 # Values: number and unit
@@ -124,6 +125,67 @@ def split_unit(value_text: str) -> tuple[float | None, str]:
     return number, " ".join(words[n:])
 
 
+# A range written with a dash between two numbers: "25-30%", "385 - 405 triệu đồng".
+_RANGE = re.compile(r"^(?P<low>\d+(?:[.,]\d+)*)\s*[-–—]\s*(?P<high>\d+(?:[.,]\d+)*)(?P<rest>.*)$")
+_YEAR_NUMBER = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A VALUE read as numbers: ``number`` is the level (the mean of a range's ends), ``low`` and
+    ``high`` its ends (equal for a single number), ``scale`` the word that multiplied it
+    (``triệu``), ``unit`` what is left (``%``, ``con/phụ nữ``, ``đồng``)."""
+
+    number: float | None
+    low: float | None
+    high: float | None
+    unit: str
+    scale: str = ""
+
+
+def _scaled(rest: str) -> tuple[float, str, str]:
+    """``(factor, scale word, rest)`` for a scale word opening ``rest``: ``triệu đồng`` -> 1e6."""
+    rest = rest.strip()
+    head, _, after = rest.partition(" ")
+    if head.lower() in _SCALES:
+        return _SCALES[head.lower()], head, after.strip()
+    return 1.0, "", rest
+
+
+def parse_value(value_text: str) -> Quantity:
+    """A VALUE's numbers and unit: ``25-30%`` -> low 25, high 30, number 27.5, unit ``%``;
+    ``385 - 405 triệu đồng`` -> 385e6 .. 405e6 ``đồng`` (scale ``triệu``); ``13,28 triệu tấn`` ->
+    13.28e6 ``tấn``; ``1.000 người`` -> 1000; ``2,1 con/phụ nữ`` -> 2.1; word numbers as
+    :func:`split_unit` reads them. Comparators are separate spans and are not read here."""
+    text = " ".join(unicodedata.normalize("NFC", value_text).split())
+    ranged = _RANGE.match(text)
+    if ranged:
+        try:
+            low, high = _parse_digits(ranged.group("low")), _parse_digits(ranged.group("high"))
+        except ValueError:
+            low = high = None
+        if low is not None and high is not None:
+            factor, scale, unit = _scaled(ranged.group("rest"))
+            low, high = low * factor, high * factor
+            return Quantity((low + high) / 2, low, high, unit, scale)
+    number, unit = split_unit(text)
+    scale = ""
+    match = _DIGITS.search(text)
+    if match and number is not None:
+        head = text[match.end() :].strip().partition(" ")[0]
+        scale = head if head.lower() in _SCALES else ""
+    return Quantity(number, number, number, unit, scale)
+
+
+def parse_year(year_text: str) -> tuple[int | None, int | None]:
+    """``(start, end)`` of a YEAR span: ``năm 2030`` -> (2030, 2030), ``giai đoạn 2021-2025`` ->
+    (2021, 2025); (None, None) without a year."""
+    years = [int(y) for y in _YEAR_NUMBER.findall(year_text)]
+    if not years:
+        return None, None
+    return min(years), max(years)
+
+
 # ---------------------------------------------------------------------------------------------
 # Records
 
@@ -209,17 +271,20 @@ def extract_records(doc: Document) -> list[TargetRecord]:
     * A sentence without indicators continues a list opened by a sentence ending in ``:``: its
       levels go to the last indicator of that sentence
       (``tỷ suất tử vong trẻ em:`` / ``- Dưới 5 tuổi ≤1,5‰;``). Otherwise its levels are dropped.
-    * The YEAR is the nearest YEAR before the indicator in its sentence, else the nearest
-      heading YEAR above it (a YEAR on a line without INDICATOR and VALUE spans).
-    * ``agencies`` are all AGENCY spans of the document.
+    * The YEAR is the nearest YEAR before the target's first VALUE in its sentence (it may stand
+      after the indicator), else the nearest heading YEAR above it (a YEAR on a line without
+      INDICATOR and VALUE spans).
+    * ``issuer`` holds the document's ``issuer`` AGENCY mentions; ``responsible`` the bodies linked
+      to the indicator (:attr:`Document.links`: gold links, or those a linker predicted), leads
+      first. No other body of the document is put on a record (the spec's responsibility rule).
     """
     text = doc.text
     starts = [s.start for s in doc.spans]  # Document keeps its spans sorted
-    agencies = tuple(s for s in doc.spans if s.label == AGENCY)
     headings = _heading_years(doc, starts)
     heading_ends = [s.end for s in headings]
     attached: dict[Span, list[Span]] = {}
     years: dict[Span, Span | None] = {}
+    sentence_years: dict[Span, list[Span]] = {}  # indicator -> YEARs of its sentence
     order: list[Span] = []
     list_head: Span | None = None
     for start, end in _sentences(doc, starts):
@@ -229,9 +294,9 @@ def extract_records(doc: Document) -> list[TargetRecord]:
         for indicator in indicators:
             order.append(indicator)
             attached[indicator] = []
-            before = [s for s in inside if s.label == YEAR and s.end <= indicator.start]
+            sentence_years[indicator] = [s for s in inside if s.label == YEAR]
             above = bisect_right(heading_ends, indicator.start)  # headings ending before it
-            years[indicator] = before[-1] if before else (headings[above - 1] if above else None)
+            years[indicator] = headings[above - 1] if above else None
         if not indicators:
             if list_head is not None:
                 for level in levels:
@@ -252,14 +317,52 @@ def extract_records(doc: Document) -> list[TargetRecord]:
             if target is not None:
                 attached[target].extend(level)
             previous_end = level[-1].end
-    return [
-        TargetRecord(
-            doc_id=doc.id,
-            indicator=indicator,
-            values=tuple(s for s in attached[indicator] if s.label == VALUE),
-            comparators=tuple(s for s in attached[indicator] if s.label == COMPARATOR),
-            year=years[indicator],
-            agencies=agencies,
+    issuer = _issuers(doc)
+    records = []
+    for indicator in order:
+        values = tuple(s for s in attached[indicator] if s.label == VALUE)
+        # the nearest YEAR before the target's level in its sentence (it may stand after the
+        # indicator: "tăng trưởng ... năm 2017 là khoảng 6,7%"), else before the indicator,
+        # else the heading YEAR above
+        anchor = values[0].start if values else indicator.start
+        before = [y for y in sentence_years[indicator] if y.end <= anchor]
+        records.append(
+            TargetRecord(
+                doc_id=doc.id,
+                indicator=indicator,
+                values=values,
+                comparators=tuple(s for s in attached[indicator] if s.label == COMPARATOR),
+                year=before[-1] if before else years[indicator],
+                issuer=issuer,
+                responsible=responsible_bodies(doc, indicator),
+            )
         )
-        for indicator in order
-    ]
+    return records
+
+
+def _issuers(doc: Document) -> tuple[Span, ...]:
+    """The document's ``issuer`` AGENCY mentions, one per body (first mention kept)."""
+    seen: dict[str, Span] = {}
+    for span in doc.spans:
+        if span.label == AGENCY and span.role == ISSUER:
+            seen.setdefault(body_key(doc.span_text(span)), span)
+    return tuple(seen.values())
+
+
+def responsible_bodies(doc: Document, indicator: Span) -> tuple[Span, ...]:
+    """The bodies linked to ``indicator`` (:attr:`Document.links`): leads first, then partners,
+    each body once, in document order within a role; mentions of other roles come last."""
+    linked = doc.responsible_for(indicator)
+    rank = {LEAD: 0, PARTNER: 1}
+    seen: dict[str, Span] = {}
+    for span in sorted(linked, key=lambda a: (rank.get(a.role or "", 2), a.start)):
+        seen.setdefault(body_key(doc.span_text(span)), span)
+    return tuple(seen.values())
+
+
+def body_key(agency_text: str) -> str:
+    """The key that says two AGENCY mentions name the same body: NFC, case and spacing folded,
+    ``UBND`` read as ``Ủy ban nhân dân`` (``Uỷ`` as ``Ủy``)."""
+    key = " ".join(unicodedata.normalize("NFC", agency_text).split()).lower()
+    key = key.replace("uỷ", "ủy").replace("ubnd", "ủy ban nhân dân").replace("bhxh", "bảo hiểm xã hội")
+    return key

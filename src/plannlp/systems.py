@@ -1,122 +1,107 @@
-"""One interface for every tagging system (rules, CRF, transformer): train, save, load, predict.
+"""The registry of tagging systems: one :class:`~plannlp.contract.System` value per system.
 
-A saved system is a directory with ``plannlp.json`` naming its ``system``; :func:`load_tagger`
-reads it and hands the directory to that system's loader. :func:`train` reads a committed YAML
-config whose ``system`` key picks the trainer. Systems are imported lazily, so loading the CRF
-never imports torch.
+A saved system is a folder whose run record (``plannlp.json``, :mod:`plannlp.runrecord`) names
+its ``system``; :func:`load_tagger` reads the record and hands folder and record to that system's
+``load``. :func:`train` reads a committed YAML config whose ``system`` key picks the ``train``.
+
+Adding a system is one entry in :data:`SYSTEMS` (or :func:`register` from outside the package):
+a name, a loader ``(folder, RunRecord) -> Tagger`` and a trainer ``(config, config_path) ->
+folder``. The system modules import torch, transformers and sklearn-crfsuite inside their
+functions only, so loading the CRF never imports torch.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-import subprocess
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from plannlp.data import DataError, Document
-from plannlp.segment import Sentence
+from plannlp.baselines import crf, rules
+from plannlp.contract import System, Tagger
+from plannlp.data import DataError
+from plannlp.model import tagger as transformer
+from plannlp.model import train as transformer_training
+from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
+from plannlp.yamlconfig import read_yaml_config
 
-MANIFEST = "plannlp.json"
+__all__ = [
+    "SYSTEMS", "System", "Tagger", "RunRecord", "DEFAULT_MODEL", "MANIFEST", "register", "get_system",
+    "load_tagger", "load_config", "train", "read_manifest", "code_revision", "read_yaml_config",
+]  # fmt: skip
 
-# system name -> "module:Class"; the class has .load(dir) and the module has train_from_config(cfg, path)
-SYSTEMS: dict[str, str] = {
-    "rules": "plannlp.baselines.rules:RuleTagger",
-    "crf": "plannlp.baselines.crf:CrfTagger",
-    "transformer": "plannlp.model.tagger:TransformerTagger",
-    "bilstm": "plannlp.model.bilstm:BilstmTagger",
-    "combined": "plannlp.baselines.combine:CombinedTagger",
-}
+MANIFEST = RUN_RECORD  # the old name of the run record file
+
+SYSTEMS: dict[str, System] = {}
+
+
+def register(system: System) -> System:
+    """Add a system to the registry (a name already taken is an error, so entries cannot shadow)."""
+    if system.name in SYSTEMS and SYSTEMS[system.name] is not system:
+        raise ValueError(f"a system named {system.name!r} is already registered")
+    SYSTEMS[system.name] = system
+    return system
+
+
+register(System("rules", rules.RuleTagger.from_record, rules.train_from_config, "pattern rules and a lexicon"))
+register(System("crf", crf.CrfTagger.from_record, crf.train_from_config, "linear-chain CRF over words"))
+register(
+    System(
+        "transformer",
+        transformer.TransformerTagger.from_record,
+        transformer_training.train_from_config,
+        "PhoBERT-shaped token classifier",
+    )
+)
+
+
+
+# The BiLSTM-CRF (torch) and the combination are imported only when used.
+def _bilstm_load(directory: Path, record: RunRecord) -> Tagger:
+    from plannlp.model.bilstm import BilstmTagger
+
+    return BilstmTagger.from_record(directory, record)
+
+
+def _bilstm_train(config: dict[str, Any], config_path: Path) -> Path:
+    from plannlp.model.bilstm import train_from_config
+
+    return train_from_config(config, config_path)
+
+
+def _combined_load(directory: Path, record: RunRecord) -> Tagger:
+    from plannlp.baselines.combine import CombinedTagger
+
+    return CombinedTagger.from_record(directory, record)
+
+
+def _combined_train(config: dict[str, Any], config_path: Path) -> Path:
+    from plannlp.baselines.combine import train_from_config
+
+    return train_from_config(config, config_path)
+
+
+register(System("bilstm", _bilstm_load, _bilstm_train, "BiLSTM-CRF over word vectors, characters and layout"))
+register(System("combined", _combined_load, _combined_train, "a primary tagger, gaps filled by a secondary"))
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
 
 
-@runtime_checkable
-class Tagger(Protocol):
-    system: str
-
-    def predict(
-        self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]] | None = None
-    ) -> list[Document]:
-        """New documents carrying the predicted spans (with scores where the system has them).
-
-        ``sentences`` optionally gives each document's segmentation, so callers can segment in
-        other processes while the model works; the input documents' own spans are ignored.
-        """
-        ...
-
-    def save(self, directory: str | Path) -> None: ...
-
-
-def _resolve(system: str) -> tuple[Any, Any]:
+def get_system(name: str) -> System:
     try:
-        target = SYSTEMS[system]
+        return SYSTEMS[name]
     except KeyError:
-        raise DataError(f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}") from None
-    module_name, class_name = target.split(":")
-    module = importlib.import_module(module_name)
-    return module, getattr(module, class_name)
+        raise DataError(f"unknown system {name!r}; expected one of {', '.join(SYSTEMS)}") from None
 
 
-def read_manifest(directory: str | Path) -> dict[str, Any]:
-    path = Path(directory) / MANIFEST
-    if not path.is_file():
-        raise DataError(f"{directory}: not a plannlp model directory (no {MANIFEST})")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: invalid JSON: {exc.msg}") from None
-    if "system" not in manifest:
-        raise DataError(f"{path}: lacks 'system'")
-    return manifest
-
-
-def write_manifest(directory: str | Path, system: str, **extra: Any) -> None:
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / MANIFEST).write_text(
-        json.dumps({"system": system, **extra}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-
-
-def code_revision(path: str | Path = Path(__file__).resolve().parent) -> str:
-    """The git commit of the code at ``path`` (``+dirty`` with uncommitted changes), else ``unknown``."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=path, capture_output=True, text=True, timeout=10
-        )
-        if head.returncode != 0:
-            return "unknown"
-        status = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=path, capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
+def read_manifest(directory: str | Path) -> RunRecord:
+    """The run record of a model folder."""
+    return RunRecord.read(directory)
 
 
 def load_tagger(directory: str | Path | None = None) -> Tagger:
     """The tagger saved in ``directory`` (the embedded default model when None)."""
     directory = Path(directory) if directory is not None else DEFAULT_MODEL
-    _, cls = _resolve(read_manifest(directory)["system"])
-    return cls.load(directory)
-
-
-def read_yaml_config(config_path: str | Path, required: str, what: str) -> dict[str, Any]:
-    """A committed YAML config as a dict; clear errors for a missing file, bad YAML or no ``required`` key."""
-    import yaml
-
-    path = Path(config_path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such config file")
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(config, dict) or required not in config:
-        raise DataError(f"{path}: a {what} config is a mapping with a {required!r} key")
-    return config
+    record = RunRecord.read(directory)
+    return get_system(record.system).load(directory, record)
 
 
 def load_config(config_path: str | Path) -> dict[str, Any]:
@@ -126,5 +111,9 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
 def train(config_path: str | Path) -> Path:
     """Train the system a config names; returns the output model directory."""
     config = load_config(config_path)
-    module, _ = _resolve(config["system"])
-    return module.train_from_config(config, Path(config_path))
+    if config["system"] in ("roles", "links"):  # the responsibility models: not span taggers
+        from plannlp import links, roles
+
+        trainer = roles.train_from_config if config["system"] == "roles" else links.train_from_config
+        return trainer(config, Path(config_path))
+    return get_system(config["system"]).train(config, Path(config_path))

@@ -18,7 +18,7 @@ from plannlp.segment import Sentence
 
 @dataclass
 class SentenceCounts:
-    """What became of the gold sentences (kept in each model's metrics.json)."""
+    """What became of the gold sentences (kept in each model's run record)."""
 
     documents: int = 0
     sentences: int = 0

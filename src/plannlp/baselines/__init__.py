@@ -8,12 +8,13 @@ dev strict micro F1. This module holds what the two trainers share.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document
+from plannlp.evaluate import evaluate
+from plannlp.io import read_documents
 
 SELECTION_METRIC = "dev strict micro F1"
 
@@ -23,8 +24,6 @@ Scorer = Callable[[Sequence[Document], Sequence[Document]], float]
 
 def strict_micro_f1(gold: Sequence[Document], predicted: Sequence[Document]) -> float:
     """Strict micro F1 of :func:`plannlp.evaluate.evaluate` (spans outside gold regions are not scored)."""
-    from plannlp.evaluate import evaluate
-
     return float(evaluate(gold, predicted, bootstrap=0).to_json()["strict"]["micro"]["f1"])
 
 
@@ -36,23 +35,9 @@ def check_keys(config: dict[str, Any], known: Iterable[str], config_path: Path |
 
 def read_split(path: str | Path | None, what: str) -> list[Document]:
     """The gold documents of a split file (``what`` names it in errors)."""
-    from plannlp.io import read_documents
-
     if path is None:
         raise DataError(f"the config names no {what} file")
     docs = list(read_documents(path))
     if not docs:
         raise DataError(f"{path}: the {what} file holds no documents")
     return docs
-
-
-def write_run_records(out_dir: Path, resolved: dict[str, Any], metrics: dict[str, Any]) -> None:
-    """``train_config.yaml`` (the config with everything resolved) and ``metrics.json`` beside the model."""
-    import yaml
-
-    from plannlp.io import atomic_writer
-
-    with atomic_writer(out_dir / "train_config.yaml") as fh:
-        yaml.safe_dump(resolved, fh, allow_unicode=True, sort_keys=False)
-    with atomic_writer(out_dir / "metrics.json") as fh:
-        fh.write(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")

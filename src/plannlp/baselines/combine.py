@@ -15,51 +15,48 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.baselines.folds import combine_spans
-from plannlp.data import DataError, Document
+from plannlp.contract import Tagger
+from plannlp.data import Document, Span
+from plannlp.runrecord import RunRecord
 from plannlp.segment import Sentence
 
 SYSTEM = "combined"
 
 
-class CombinedTagger:
+class CombinedTagger(Tagger):
     system = SYSTEM
 
-    def __init__(self, primary: Any, secondary: Any, labels: Sequence[str]) -> None:
+    def __init__(self, primary: Tagger, secondary: Tagger, add_labels: Sequence[str]) -> None:
         self.primary = primary
         self.secondary = secondary
-        self.labels = tuple(labels)
+        self.add_labels = tuple(add_labels)
+        self.labels = tuple(dict.fromkeys((*primary.labels, *(lab for lab in secondary.labels if lab in add_labels))))
 
-    def predict(
-        self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]] | None = None
-    ) -> list[Document]:
-        first = self.primary.predict(docs, sentences)
-        second = self.secondary.predict(docs, sentences)
-        return [
-            dataclasses.replace(a, spans=tuple(combine_spans(a.spans, b.spans, self.labels))) for a, b in zip(first, second)
-        ]
+    def predict_spans(self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]) -> list[list[Span]]:
+        first = self.primary.predict_spans(docs, sentences)
+        second = self.secondary.predict_spans(
+            docs, sentences if self.secondary.uses_sentences else [() for _ in docs]
+        )
+        return [combine_spans(a, b, self.add_labels) for a, b in zip(first, second)]
 
-    def save(self, directory: str | Path, **extra: Any) -> None:
-        from plannlp.systems import write_manifest
+    def settings_json(self) -> dict[str, Any]:
+        return {"add_labels": list(self.add_labels)}
 
-        directory = Path(directory)
+    def save_files(self, directory: Path) -> dict[str, str]:
+        # each part is a model folder of its own, with its own run record
         self.primary.save(directory / "primary")
         self.secondary.save(directory / "secondary")
-        write_manifest(
-            directory, SYSTEM, primary="primary", secondary="secondary", add_labels=list(self.labels), **extra
-        )
+        return {"primary": "primary", "secondary": "secondary"}
 
     @classmethod
-    def load(cls, directory: str | Path) -> CombinedTagger:
-        from plannlp.systems import load_tagger, read_manifest
+    def from_record(cls, directory: Path, record: RunRecord) -> CombinedTagger:
+        from plannlp.systems import load_tagger
 
-        manifest = read_manifest(directory)
-        if manifest["system"] != SYSTEM:
-            raise DataError(f"{directory}: holds a {manifest['system']!r} model, not {SYSTEM!r}")
-        directory = Path(directory)
+        record.expect(SYSTEM, directory)
         return cls(
-            load_tagger(directory / manifest.get("primary", "primary")),
-            load_tagger(directory / manifest.get("secondary", "secondary")),
-            manifest.get("add_labels", []),
+            load_tagger(record.file(directory, "primary")),
+            load_tagger(record.file(directory, "secondary")),
+            record.settings.get("add_labels", []),
         )
 
 
@@ -68,8 +65,8 @@ def train_from_config(config: dict[str, Any], config_path: Path, scorer: Any = N
 
     A ``rules`` secondary with fixed ``settings`` learns its lexicon from the training files, as in
     cross-validation; any other part trains through its own ``train_from_config``."""
-    from plannlp.baselines import SELECTION_METRIC, read_split, strict_micro_f1, write_run_records
-    from plannlp.systems import _resolve, load_tagger
+    from plannlp.baselines import SELECTION_METRIC, read_split, strict_micro_f1
+    from plannlp.systems import get_system, load_tagger
 
     out_dir = Path(config.get("output_dir") or "models/combined")
     started = time.monotonic()
@@ -79,20 +76,17 @@ def train_from_config(config: dict[str, Any], config_path: Path, scorer: Any = N
         part["output_dir"] = str(out_dir / name)
         if part.get("system") == "rules" and part.get("settings") is not None:
             parts[name] = _fixed_rules(part)
-            parts[name].save(out_dir / name)
         else:
-            module, _ = _resolve(part["system"])
-            module.train_from_config(part, config_path)
+            get_system(part["system"]).train(part, config_path)
             parts[name] = load_tagger(out_dir / name)
     tagger = CombinedTagger(parts["primary"], parts["secondary"], config.get("add_labels") or ())
     dev_docs = read_split(config.get("dev_file"), "dev")
-    bare = [dataclasses.replace(d, spans=(), regions=None) for d in dev_docs]
+    bare = [Document(d.id, d.text, (), meta=d.meta) for d in dev_docs]
     dev_score = (scorer or strict_micro_f1)(dev_docs, tagger.predict(bare))
     summary = {"dev_strict_micro_f1": dev_score, "total_s": round(time.monotonic() - started, 1)}
-    tagger.save(out_dir, training=summary)
     resolved = {"system": SYSTEM, **{k: v for k, v in config.items() if k != "system"}, "output_dir": str(out_dir),
-                "selection_metric": SELECTION_METRIC, "dev_strict_micro_f1": dev_score}  # fmt: skip
-    write_run_records(out_dir, resolved, summary)
+                "selection_metric": SELECTION_METRIC}  # fmt: skip
+    tagger.save(out_dir, config=resolved, metrics=summary)
     return out_dir
 
 

@@ -16,24 +16,27 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import pickle
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plannlp.baselines import Scorer
+from plannlp.baselines import SELECTION_METRIC, Scorer, check_keys, read_split, strict_micro_f1
 from plannlp.baselines import features as fx
+from plannlp.baselines.rules import agency_mentions, default_tagger
+from plannlp.contract import Tagger
 from plannlp.bio import tag_names, tags_to_spans
 from plannlp.data import DataError, Document, Span
-from plannlp.labels import LABELS
+from plannlp.io import atomic_writer
+from plannlp.labels import LABELS, label_set
+from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence, segment
 from plannlp.training_data import SentenceCounts, tagged_sentences
 
 SYSTEM = "crf"
-MODEL_FILE = "crf.pkl"  # the format of models saved before crfsuite files; still loaded
-CRFSUITE_FILE = "crf.crfsuite"
+MODEL_FILE = "crf.crfsuite"
 log = logging.getLogger(__name__)
 
 
@@ -96,15 +99,11 @@ def _range_tags(ranges: Sequence[tuple[int, int, str]], sentences: Sequence[Sent
 
 def gazetteer_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
     """Per word: ``B``/``I`` where an agency-gazetteer match (the rule tagger's) begins/continues, else ``O``."""
-    from plannlp.baselines.rules import agency_mentions
-
     return _range_tags([(start, end, "") for start, end in agency_mentions(text)], sentences)
 
 
 def rule_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
     """Per word: the built-in rule tagger's tag (``B-VALUE`` ...), for stacking."""
-    from plannlp.baselines.rules import default_tagger
-
     return _range_tags([(s.start, s.end, f"-{s.label}") for s in default_tagger().tag_text(text)], sentences)
 
 
@@ -177,15 +176,29 @@ def featurise(docs: Sequence[Document], settings: CrfSettings, clusters: Any = N
 # The tagger
 
 
-class CrfTagger:
-    """A trained CRF and the settings its features were built with."""
+class CrfTagger(Tagger):
+    """A trained CRF (crfsuite's own model file, opened with python-crfsuite) and the settings
+    its features were built with. The model file is data: loading it runs no code."""
 
     system = SYSTEM
 
-    def __init__(self, crf: Any, settings: CrfSettings, clusters: Any = None) -> None:
-        self.crf = crf
+    def __init__(self, model_bytes: bytes, settings: CrfSettings, clusters: Any = None) -> None:
+        import pycrfsuite
+
+        self.model_bytes = model_bytes
         self.settings = settings
         self.clusters = clusters  # WordClusters when settings.clusters names a file
+        self.labels = tuple(settings.labels)
+        # crfsuite opens models from files only; the bytes are kept so that save() can copy them
+        self._file = tempfile.NamedTemporaryFile(prefix="plannlp-crf-", suffix=".crfsuite")
+        self._file.write(model_bytes)
+        self._file.flush()
+        self._model = pycrfsuite.Tagger()
+        self._model.open(self._file.name)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(tag_names(self.settings.labels, self.settings.scheme))
 
     @classmethod
     def fit(
@@ -201,93 +214,72 @@ class CrfTagger:
         stray = {tag for tags in y for tag in tags} - allowed
         if stray:
             raise DataError(f"training tags {sorted(stray)} are not in the label order {list(settings.labels)}")
-        crf = sklearn_crfsuite.CRF(
-            algorithm="lbfgs",
-            c1=settings.c1,
-            c2=settings.c2,
-            max_iterations=settings.max_iterations,
-            all_possible_transitions=settings.all_possible_transitions,
-        )
-        crf.fit(list(X), list(y))
-        return cls(crf, settings, clusters)
+        with tempfile.TemporaryDirectory(prefix="plannlp-crf-") as tmp:
+            path = Path(tmp) / MODEL_FILE
+            crf = sklearn_crfsuite.CRF(
+                algorithm="lbfgs",
+                c1=settings.c1,
+                c2=settings.c2,
+                max_iterations=settings.max_iterations,
+                all_possible_transitions=settings.all_possible_transitions,
+                model_filename=str(path),
+            )
+            crf.fit(list(X), list(y))
+            return cls(path.read_bytes(), settings, clusters)
 
     def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
         spans: list[Span] = []
-        if not rows:
-            return spans
-        paths = self.crf.predict(list(rows))
-        marginals = self.crf.predict_marginals(list(rows))
-        for sentence, path, margin in zip(sentences, paths, marginals):
-            scores = [min(1.0, max(0.0, m[tag])) for tag, m in zip(path, margin)]
+        labels = self._model.labels()
+        for sentence, row in zip(sentences, rows):
+            path = self._model.tag(row)
+            self._model.set(row)
+            scores = [min(1.0, max(0.0, self._model.marginal(tag, i))) for i, tag in enumerate(path)]
+            assert set(path) <= set(labels)
             spans.extend(tags_to_spans(path, sentence.offsets, self.settings.scheme, scores=scores))
         return spans
 
-    def predict(
-        self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]] | None = None
-    ) -> list[Document]:
-        """Documents with the CRF's spans (scored); ``sentences`` skips segmentation."""
-        if sentences is not None and len(sentences) != len(docs):
-            raise ValueError(f"{len(sentences)} segmentations for {len(docs)} documents")
-        out = []
-        for i, doc in enumerate(docs):
-            sents = tuple(sentences[i]) if sentences is not None else segment(doc.text)
-            rows = sentence_features(doc.text, sents, self.settings, self.clusters)
-            out.append(dataclasses.replace(doc, spans=tuple(self._spans(sents, rows)), regions=None))
-        return out
+    def predict_spans(
+        self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]
+    ) -> list[list[Span]]:
+        """The CRF's spans (scored by mean marginal probability) of each document."""
+        return [
+            self._spans(sents, sentence_features(doc.text, sents, self.settings, self.clusters))
+            for doc, sents in zip(docs, sentences)
+        ]
 
     def predict_featurised(self, data: Featurised) -> list[Document]:
         """Predictions for documents already segmented and featurised (model selection)."""
         return [
-            dataclasses.replace(doc, spans=tuple(self._spans(sents, rows)), regions=None)
+            Document(doc.id, doc.text, tuple(self._spans(sents, rows)), meta=doc.meta)
             for doc, sents, rows in zip(data.docs, data.sentences, data.doc_X)
         ]
 
-    def save(self, directory: str | Path, **extra: Any) -> None:
-        from plannlp.systems import write_manifest
+    def settings_json(self) -> dict[str, Any]:
+        return self.settings.to_json()
 
-        import shutil
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        # crfsuite's own model file (data, not a pickle): what the CRF wrote when it was fitted
-        tmp = directory / f".{CRFSUITE_FILE}.tmp"
-        shutil.copyfile(self.crf.modelfile.name, tmp)
-        tmp.replace(directory / CRFSUITE_FILE)
+    def save_files(self, directory: Path) -> dict[str, str]:
+        with atomic_writer(directory / MODEL_FILE, binary=True) as fh:
+            fh.write(self.model_bytes)
+        files = {"model": MODEL_FILE}
         if self.settings.clusters and self.clusters is not None:
             self.clusters.save(directory / self.settings.clusters)
-        write_manifest(
-            directory,
-            SYSTEM,
-            settings=self.settings.to_json(),
-            tags=tag_names(self.settings.labels, self.settings.scheme),
-            model_file=CRFSUITE_FILE,
-            **extra,
-        )
+            files["clusters"] = self.settings.clusters
+        return files
 
     @classmethod
-    def load(cls, directory: str | Path) -> CrfTagger:
-        from plannlp.systems import read_manifest
-
-        manifest = read_manifest(directory)
-        if manifest["system"] != SYSTEM:
-            raise DataError(f"{directory}: holds a {manifest['system']!r} model, not {SYSTEM!r}")
-        path = Path(directory) / manifest.get("model_file", MODEL_FILE)
-        if not path.is_file():
-            raise DataError(f"{directory}: the CRF model file {path.name} is missing")
-        settings = CrfSettings.from_json(manifest.get("settings", {}))
-        if path.suffix == ".crfsuite":
-            import sklearn_crfsuite
-
-            crf = sklearn_crfsuite.CRF(model_filename=str(path))
-        else:  # models saved before the crfsuite format
-            with open(path, "rb") as fh:
-                crf = pickle.load(fh)
+    def from_record(cls, directory: Path, record: RunRecord) -> CrfTagger:
+        record.expect(SYSTEM, directory)
+        settings = CrfSettings.from_json(dict(record.settings))
         clusters = None
         if settings.clusters:
             from plannlp.baselines.vectors import load_clusters
 
-            clusters = load_clusters(str(Path(directory) / settings.clusters))
-        return cls(crf, settings, clusters)
+            clusters = load_clusters(str(record.file(directory, "clusters")))
+        return cls(record.file(directory, "model").read_bytes(), settings, clusters)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> CrfTagger:
+        return cls.from_record(Path(directory), RunRecord.read(directory))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,13 +298,12 @@ def train_from_config(
 ) -> Path:
     """Fit one CRF per (c1, c2) of the config's grid on the training gold, keep the best on dev
     strict micro F1, save it with its config, label order and dev score in ``output_dir``."""
-    from plannlp.baselines import SELECTION_METRIC, check_keys, read_split, strict_micro_f1, write_run_records
-
     check_keys(config, _CONFIG_KEYS, config_path)
     scorer = scorer or strict_micro_f1
-    labels = tuple(config.get("labels") or LABELS)
-    if set(labels) - set(LABELS) or len(set(labels)) != len(labels):
-        raise DataError(f"{config_path}: labels must be distinct names from {', '.join(LABELS)}")
+    try:
+        labels = label_set(config.get("labels"), str(config_path))
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
     c1_grid = _grid(config.get("c1", [0.1]), "c1", config_path)
     c2_grid = _grid(config.get("c2", [0.1]), "c2", config_path)
     base = CrfSettings(
@@ -367,20 +358,24 @@ def train_from_config(
         "featurise_s": round(featurise_s, 1),
         "total_s": round(time.monotonic() - started, 1),
     }
-    tagger.save(out_dir, training=summary)
     resolved = {
         "system": SYSTEM,
         **{k: v for k, v in config.items() if k != "system"},
         "output_dir": str(out_dir),
         "seed": config.get("seed", 0),
         "labels": list(labels),
-        "tags": tag_names(labels, base.scheme),
         "scheme": base.scheme,
         "selection_metric": config.get("selection_metric", SELECTION_METRIC),
-        "selected": {"c1": tagger.settings.c1, "c2": tagger.settings.c2},
-        "dev_strict_micro_f1": dev_score,
     }
-    write_run_records(out_dir, resolved, {**summary, "grid": trials})
+    tagger.save(
+        out_dir,
+        config=resolved,
+        metrics={**summary, "selected": {"c1": tagger.settings.c1, "c2": tagger.settings.c2}, "grid": trials},
+        data=data_checksums(
+            **{f"train{i or ''}": f for i, f in enumerate(files if isinstance(files, list) else [files])},
+            dev=config.get("dev_file"),
+        ),
+    )
     log.info("saved %s (dev strict micro F1 %.4f)", out_dir, dev_score)
     return out_dir
 

@@ -155,7 +155,7 @@ class CrfFolds:
 
     def predict(self, tagger: Any, test: Sequence[int]) -> list[Document]:
         return [
-            dataclasses.replace(self.docs[i], spans=tuple(tagger._spans(self.sentences[i], self.rows[i])), regions=None)
+            Document(self.docs[i].id, self.docs[i].text, tuple(tagger._spans(self.sentences[i], self.rows[i])), meta=self.docs[i].meta)
             for i in test
         ]
 
@@ -191,7 +191,7 @@ class CombinedFolds:
         first = self.primary.fit_predict(train, test)
         second = self.secondary.fit_predict(train, test)
         return [
-            dataclasses.replace(a, spans=tuple(combine_spans(a.spans, b.spans, self.labels))) for a, b in zip(first, second)
+            Document(a.id, a.text, tuple(combine_spans(a.spans, b.spans, self.labels)), meta=a.meta) for a, b in zip(first, second)
         ]
 
 
@@ -234,7 +234,7 @@ class HeldoutFolds:
             doc = self.predicted[self.docs[i].id]
             if doc.text != self.docs[i].text:
                 raise DataError(f"{self.path}: document {doc.id} has another text than the gold")
-            out.append(dataclasses.replace(self.docs[i], spans=doc.spans, regions=None))
+            out.append(Document(self.docs[i].id, self.docs[i].text, doc.spans, meta=self.docs[i].meta))
         return out
 
 
@@ -243,4 +243,4 @@ def heldout_folds(config: dict[str, Any], config_path: Path | None) -> HeldoutFo
 
 
 def _bare(doc: Document) -> Document:
-    return dataclasses.replace(doc, spans=(), regions=None)
+    return Document(doc.id, doc.text, (), meta=doc.meta)

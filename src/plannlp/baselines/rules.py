@@ -32,6 +32,7 @@ then ``plannlp.systems.load_tagger("models/rules")``). Spans carry no score.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,13 +41,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from plannlp.baselines import Scorer
+from plannlp.baselines import SELECTION_METRIC, Scorer, check_keys, read_split, strict_micro_f1
 from plannlp.baselines import features as fx
+from plannlp.contract import Tagger
 from plannlp.data import DataError, Document, Span
-from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR
+from plannlp.io import atomic_writer
+from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR, label_set
+from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence
 
 SYSTEM = "rules"
+LEXICON_FILE = "lexicon.json"
 # which span wins where two overlap: levels first, the broad phrases last
 _PRIORITY = {VALUE: 0, COMPARATOR: 1, YEAR: 2, INDICATOR: 3, AGENCY: 4}
 _EDGE = " \t;.,:!?()[]{}\"'“”‘’…-–—/|*+•"
@@ -309,12 +314,23 @@ def _is_upper_line(line: str) -> bool:
     return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
-class RuleTagger:
-    """Pattern rules for VALUE, COMPARATOR, YEAR, INDICATOR and AGENCY (see the module doc)."""
+class RuleTagger(Tagger):
+    """Pattern rules for VALUE, COMPARATOR, YEAR, INDICATOR and AGENCY (see the module doc);
+    ``labels`` keeps the spans of a subset of the five."""
 
     system = SYSTEM
+    uses_sentences = False
 
-    def __init__(self, settings: RuleSettings | None = None, lexicon: RuleLexicon | None = None) -> None:
+    def __init__(
+        self,
+        settings: RuleSettings | None = None,
+        lexicon: RuleLexicon | None = None,
+        labels: Sequence[str] = LABELS,
+    ) -> None:
+        unknown = sorted(set(labels) - set(LABELS))
+        if unknown:
+            raise DataError(f"the rule tagger finds only {', '.join(LABELS)}; it has no rules for {', '.join(unknown)}")
+        self.labels = tuple(labels)
         self.settings = settings or RuleSettings()
         self.lexicon = lexicon or RuleLexicon()
         self._p = _Patterns(self.lexicon)
@@ -323,7 +339,7 @@ class RuleTagger:
     def with_settings(self, settings: RuleSettings) -> RuleTagger:
         """The same lexicon under other settings (patterns are shared, not recompiled)."""
         other = object.__new__(RuleTagger)
-        other.settings, other.lexicon, other._p = settings, self.lexicon, self._p
+        other.settings, other.lexicon, other._p, other.labels = settings, self.lexicon, self._p, self.labels
         other._cues = other._learned_cues()
         return other
 
@@ -336,42 +352,43 @@ class RuleTagger:
 
     # -- public interface -------------------------------------------------------------------
 
-    def predict(
-        self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]] | None = None
-    ) -> list[Document]:
-        """Documents with the rules' spans; ``sentences`` is accepted for the common interface and
-        not needed (the rules split lines themselves)."""
-        return [dataclasses.replace(doc, spans=tuple(self.tag_text(doc.text)), regions=None) for doc in docs]
+    def predict_spans(
+        self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]
+    ) -> list[list[Span]]:
+        """The rules' spans of each document (the rules split lines themselves: no segmentation)."""
+        return [self.tag_text(doc.text) for doc in docs]
 
     def tag_text(self, text: str) -> list[Span]:
         """Spans over ``text`` (any normal form: offsets are into ``text`` as given)."""
         view = fx.nfc_view(text)
         spans = self._tag_key(fx.text_key(view.text))
-        return [Span(view.start(s.start), view.end(s.end), s.label) for s in spans]
+        return [Span(view.start(s.start), view.end(s.end), s.label) for s in spans if s.label in self.labels]
 
-    def save(self, directory: str | Path, **extra: Any) -> None:
-        from plannlp.systems import write_manifest
+    def settings_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.settings)
 
-        write_manifest(
-            directory,
-            SYSTEM,
-            settings=dataclasses.asdict(self.settings),
-            lexicon=self.lexicon.to_json(),
-            **extra,
-        )
+    def save_files(self, directory: Path) -> dict[str, str]:
+        with atomic_writer(directory / LEXICON_FILE) as fh:
+            fh.write(json.dumps(self.lexicon.to_json(), ensure_ascii=False, indent=1) + "\n")
+        return {"lexicon": LEXICON_FILE}
+
+    @classmethod
+    def from_record(cls, directory: Path, record: RunRecord) -> RuleTagger:
+        record.expect(SYSTEM, directory)
+        try:
+            settings = RuleSettings(**record.settings)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{directory}: bad rule settings: {exc}") from None
+        lexicon_path = record.file(directory, "lexicon")
+        try:
+            lexicon = RuleLexicon.from_json(json.loads(lexicon_path.read_text(encoding="utf-8")))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{lexicon_path}: invalid JSON: {exc.msg}") from None
+        return cls(settings, lexicon, labels=record.labels or LABELS)
 
     @classmethod
     def load(cls, directory: str | Path) -> RuleTagger:
-        from plannlp.systems import read_manifest
-
-        manifest = read_manifest(directory)
-        if manifest["system"] != SYSTEM:
-            raise DataError(f"{directory}: holds a {manifest['system']!r} model, not {SYSTEM!r}")
-        try:
-            settings = RuleSettings(**manifest.get("settings", {}))
-        except TypeError as exc:
-            raise DataError(f"{directory}: bad rule settings: {exc}") from None
-        return cls(settings, RuleLexicon.from_json(manifest.get("lexicon", {})))
+        return cls.from_record(Path(directory), RunRecord.read(directory))
 
     # -- the rules ------------------------------------------------------------------------------
 
@@ -838,7 +855,7 @@ def tune_settings(
 
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "lexicon_min_count", "learn", "grid", "rounds",
-    "selection_metric",
+    "selection_metric", "labels",
 )  # fmt: skip
 
 
@@ -848,10 +865,12 @@ def train_from_config(
     scorer: Scorer | None = None,
 ) -> Path:
     """Learn words from the training gold, pick settings on dev, save to ``output_dir``."""
-    from plannlp.baselines import SELECTION_METRIC, check_keys, read_split, strict_micro_f1, write_run_records
-
     check_keys(config, _CONFIG_KEYS, config_path)
     scorer = scorer or strict_micro_f1
+    try:
+        labels = label_set(config.get("labels"), str(config_path))
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
     out_dir = Path(config.get("output_dir") or "models/rules")
     train = read_split(config.get("train_file"), "train")
     dev = read_split(config.get("dev_file"), "dev")
@@ -860,7 +879,7 @@ def train_from_config(
     if unknown:
         raise DataError(f"{config_path}: grid names unknown settings {', '.join(unknown)}")
 
-    builtin = RuleTagger()
+    builtin = RuleTagger(labels=labels)
     builtin_dev = scorer(dev, builtin.predict(dev))
     cue_floor = min((p for p in grid["learned_cue_precision"] if p is not None), default=1.0)
     lexicon = (
@@ -869,8 +888,8 @@ def train_from_config(
         else RuleLexicon()
     )
     rounds = int(config.get("rounds", 2))
-    settings, dev_score, trials = tune_settings(RuleTagger(lexicon=lexicon), dev, grid, scorer, rounds)
-    tagger = RuleTagger(settings, lexicon)
+    settings, dev_score, trials = tune_settings(RuleTagger(lexicon=lexicon, labels=labels), dev, grid, scorer, rounds)
+    tagger = RuleTagger(settings, lexicon, labels)
     summary = {
         "dev_strict_micro_f1": dev_score,
         "dev_strict_micro_f1_builtin": builtin_dev,
@@ -879,15 +898,17 @@ def train_from_config(
         "learned": {k: len(v) for k, v in lexicon.to_json().items()},
         "trials": len(trials),
     }
-    tagger.save(out_dir, training=summary)
     resolved = {
         "system": SYSTEM,
         **{k: v for k, v in config.items() if k != "system"},
         "output_dir": str(out_dir),
-        "labels": list(LABELS),
+        "labels": list(labels),
         "selection_metric": SELECTION_METRIC,
-        "selected_settings": dataclasses.asdict(settings),
-        "dev_strict_micro_f1": dev_score,
     }
-    write_run_records(out_dir, resolved, {**summary, "trial_log": trials})
+    tagger.save(
+        out_dir,
+        config=resolved,
+        metrics={**summary, "selected_settings": dataclasses.asdict(settings), "trial_log": trials},
+        data=data_checksums(train=config.get("train_file"), dev=config.get("dev_file")),
+    )
     return out_dir

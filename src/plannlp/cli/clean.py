@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -11,11 +12,39 @@ import typer
 from plannlp.cli.app import app, corpus_app
 
 
+def output_names(paths: list[Path], keep_paths: bool) -> list[Path]:
+    """Where ``clean --out`` writes each input, relative to the output folder: ``<stem>.txt``, or
+    with ``keep_paths`` the input's path below the working directory with ``.txt`` for its
+    suffix. A name depends only on its input (stable across runs); two inputs that would share
+    one are refused rather than one silently overwriting the other."""
+    from plannlp.data import DataError
+
+    names: list[Path] = []
+    first: dict[Path, Path] = {}
+    for path in paths:
+        if keep_paths:
+            rel = Path(os.path.relpath(os.path.abspath(path)))
+            if rel.is_absolute() or rel.parts[0] == os.pardir:
+                raise DataError(f"{path}: --keep-paths needs inputs below the current directory")
+            name = rel.with_suffix(".txt")
+        else:
+            name = Path(f"{path.stem}.txt")
+        if name in first and os.path.realpath(first[name]) != os.path.realpath(path):
+            hint = "" if keep_paths else "; pass --keep-paths to keep each input's folders in its name"
+            raise DataError(f"{first[name]} and {path} would both be written to {name}{hint}")
+        first.setdefault(name, path)
+        names.append(name)
+    return names
+
+
 @app.command("clean")
 def clean_command(
     paths: list[Path] = typer.Argument(..., help="Raw inputs: HTML pages, extracted page text or portal Markdown."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write <stem>.txt per input into this directory."),
     kind: Optional[str] = typer.Option(None, "--kind", help="html, text or markdown (guessed when omitted)."),
+    keep_paths: bool = typer.Option(
+        False, "--keep-paths", help="With --out: write <its path>.txt (below the current directory), not <stem>.txt."
+    ),
 ) -> None:
     """Clean raw documents into plain text, one paragraph per line."""
     from plannlp.corpus.clean import clean
@@ -27,6 +56,8 @@ def clean_command(
     for path in paths:
         if not path.is_file():
             raise DataError(f"{path}: no such file")
+    names = output_names(paths, keep_paths) if out is not None else [None] * len(paths)
+    for path, name in zip(paths, names):
         try:
             text = clean(path.read_bytes(), kind)
         except DataError as exc:
@@ -34,7 +65,7 @@ def clean_command(
         if out is None:
             sys.stdout.write(text + "\n")
         else:
-            with atomic_writer(out / f"{path.stem}.txt") as fh:
+            with atomic_writer(out / name) as fh:
                 fh.write(text + "\n")
 
 

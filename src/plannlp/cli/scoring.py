@@ -14,21 +14,29 @@ _BATCH = 8  # documents per predict() call, so the progress bar moves
 
 
 def _tag(gold_docs: list, model: Optional[Path]) -> list:
-    """The gold texts as the model tags them (gold spans and regions withheld)."""
-    from dataclasses import replace
-
+    """The gold texts as the model tags them (``Tagger.predict`` ignores the gold spans and regions)."""
     from tqdm import tqdm
 
     from plannlp.systems import load_tagger
 
     tagger = load_tagger(model)
-    bare = [replace(d, spans=(), regions=None) for d in gold_docs]
     predicted = []
-    with tqdm(total=len(bare), desc="tagging", unit="doc", disable=None) as bar:
-        for i in range(0, len(bare), _BATCH):
-            predicted.extend(tagger.predict(bare[i : i + _BATCH]))
-            bar.update(len(bare[i : i + _BATCH]))
+    with tqdm(total=len(gold_docs), desc="tagging", unit="doc", disable=None) as bar:
+        for i in range(0, len(gold_docs), _BATCH):
+            predicted.extend(tagger.predict(gold_docs[i : i + _BATCH]))
+            bar.update(len(gold_docs[i : i + _BATCH]))
     return predicted
+
+
+def _gold(path: Path) -> list:
+    """The gold documents of ``path``; an empty file is refused, since it would score as F1 0."""
+    from plannlp.data import DataError
+    from plannlp.io import read_documents
+
+    docs = list(read_documents(path))
+    if not docs:
+        raise DataError(f"{path}: no gold documents; nothing to score against")
+    return docs
 
 
 def _predictions(gold_docs: list, source: Path) -> list:
@@ -58,7 +66,7 @@ def evaluate(
         raise ValueError("give --model or --pred, not both")
     if save is not None:
         system, split = system_and_split(save)  # fail on a bad name before any tagging
-    gold_docs = list(read_documents(gold))
+    gold_docs = _gold(gold)
     predicted = list(read_documents(pred)) if pred is not None else _tag(gold_docs, model)
     result = score(gold_docs, predicted, bootstrap=bootstrap, seed=seed)
     if save_predictions is not None:
@@ -92,7 +100,7 @@ def compare(
     from plannlp.evaluate import compare as compare_systems
     from plannlp.io import read_documents
 
-    gold_docs = list(read_documents(gold))
+    gold_docs = _gold(gold)
     comparison = compare_systems(
         gold_docs, _predictions(gold_docs, system_a), _predictions(gold_docs, system_b),
         rounds=rounds, seed=seed, scheme=scheme,

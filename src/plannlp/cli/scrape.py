@@ -14,7 +14,7 @@ def scrape(
     urls: Path = typer.Option(..., "--urls", help="Text file of URLs, one a line (# starts a comment)."),
     out: Path = typer.Option(Path("corpus/raw/web"), "--out", help="Output folder (created)."),
     delay: float = typer.Option(1.0, help="Seconds between two requests to one host."),
-    timeout: float = typer.Option(20.0, help="Seconds to wait for a connection or a read."),
+    timeout: float = typer.Option(20.0, help="Seconds one response may take, from the request to its last byte (per attempt)."),
     retries: int = typer.Option(3, help="Extra attempts after timeouts, 429 and 5xx."),
     max_redirects: int = typer.Option(10, help="Redirects followed before giving up on a URL."),
     progress: bool = typer.Option(True, help="Show a progress bar on stderr."),

@@ -19,20 +19,33 @@ def tag(
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (documents + records) | csv | parquet (records)"),
     batch_docs: int = typer.Option(8, help="documents per model batch"),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="cleaning/segmentation processes (default: all cores)"),
+    agencies: Optional[Path] = typer.Option(None, "--agencies", help="also write one row per agency mention (doc_id, agency, role, start, end, heading) to this .csv, .parquet or .jsonl file"),
+    max_mb: float = typer.Option(64.0, "--max-mb", help="refuse inputs larger than this many MiB (stdin included)"),
+    fresh: bool = typer.Option(False, "--fresh", help="discard the results of earlier runs on --output and tag everything again"),
 ) -> None:
     """Clean, segment and tag plans; rerun with the same --output to resume."""
     from plannlp.tagging import tag_files
+
+    options = dict(model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=jobs, max_bytes=int(max_mb * 1024 * 1024), fresh=fresh)
+    if agencies is not None and output is None:
+        raise ValueError("--agencies needs --output")
+    if agencies is not None and agencies.suffix not in (".csv", ".parquet", ".jsonl"):
+        raise ValueError(f"--agencies {agencies}: name a .csv, .parquet or .jsonl file")
 
     if output is None:
         if fmt != "jsonl":
             raise ValueError("--format csv/parquet needs --output")
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / "out.jsonl"
-            summary = tag_files(inputs, target, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=jobs)
+            summary = tag_files(inputs, target, **options)
             with open(target, encoding="utf-8") as fh:
                 shutil.copyfileobj(fh, sys.stdout)
     else:
-        summary = tag_files(inputs, output, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=jobs)
+        summary = tag_files(inputs, output, **options)
+        if agencies is not None:
+            from plannlp.tagging import write_agency_table
+
+            write_agency_table(output, fmt, agencies)
     typer.echo(
         f"tagged {summary.tagged} documents ({summary.words} words), skipped {summary.skipped} already done, "
         f"{len(summary.failed)} failed",

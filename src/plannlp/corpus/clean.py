@@ -22,12 +22,15 @@ with the input: about 0.5 s and 12 MB of memory per MB of Markdown on this machi
 from __future__ import annotations
 
 import codecs
+import functools
+import json
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from importlib import resources
 
-from plannlp.corpus.encoding import decode_bytes
+from plannlp.corpus.encoding import decode_bytes, repair_mojibake
 from plannlp.data import DataError
 
 KINDS = ("html", "text", "markdown")
@@ -97,6 +100,8 @@ def clean(raw: str | bytes, kind: str | None = None) -> str:
     text = decode(raw) if isinstance(raw, (bytes, bytearray)) else raw
     if not isinstance(text, str):
         raise DataError(f"clean() takes str or bytes, got {type(raw).__name__}")
+    if text is raw:
+        text = repair_mojibake(text)  # bytes were repaired while decoding
     if not text.strip():
         raise DataError("input is empty")
     if _control_ratio(text[:65536]) > 0.01 or "\x00" in text[:65536]:
@@ -113,10 +118,10 @@ def clean(raw: str | bytes, kind: str | None = None) -> str:
         back = next((i for i in range(len(marked) // 2, len(marked))
                      if marked[i][1] and _BACK_MATTER.fullmatch(marked[i][0])), len(marked))
         marked = marked[:back]
-        paragraphs = [p for p, _ in _drop_repeats(marked)]
+        paragraphs = [p for p, _ in _drop_repeats(marked, title_repeats=False)]
     else:
         paragraphs = _drop_furniture(list(_text_paragraphs(text)), kind)
-        paragraphs = [p for p, _ in _drop_repeats((p, True) for p in paragraphs)]
+        paragraphs = [p for p, _ in _drop_repeats(((p, True) for p in paragraphs), title_repeats=True)]
     if not paragraphs:
         raise DataError("no text left after removing page furniture")
     out = "\n".join(paragraphs)
@@ -195,18 +200,10 @@ _VIETNAMESE_LETTERS = frozenset(
 
 
 def _html_main_text(html: str) -> str:
-    import trafilatura
+    from plannlp.corpus.extract import main_text
 
-    extracted = trafilatura.extract(
-        html,
-        include_tables=True,
-        include_comments=False,
-        include_links=False,
-        include_images=False,
-        favor_recall=True,
-        deduplicate=False,
-    )
-    if not extracted or not extracted.strip():
+    extracted = main_text(html)
+    if not extracted.strip():
         raise DataError("no main text found in the HTML page")
     return extracted
 
@@ -268,7 +265,7 @@ def _portal_body(lines: list[str]) -> tuple[int, int, str | None] | None:
     return start, end, title
 
 
-_RULE = re.compile(r"[-_=~.·*\s]{3,}")  # "-------", "______", "** **"-like decorations
+_RULE = re.compile(r"(?!\.\.\.$)[-_=~.·*\s]{3,}")  # "-------", "______", "** **"-like decorations, not an elision "..."
 _TABLE_SEPARATOR = re.compile(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?")
 _LIST_START = re.compile(
     r"(?:[-+•–]\s|\d{1,3}(?:\.\d{1,3})*[.)]\s|[a-zđ][).]\s|\(\d{1,3}\)|\([a-zđ]\)\s"
@@ -278,7 +275,7 @@ _LIST_START = re.compile(
 _END_PUNCT = re.compile(r"[.;:!?…]['\"”’)\]]*$")
 
 
-_LONE_PUNCT = re.compile(r"[,.;:]+")
+_LONE_PUNCT = re.compile(r"(?!\.\.\.$)[,.;:]+")
 _EDIT_LINK = re.compile(r"\[sửa(?:\s*\|\s*sửa mã nguồn)?\]")  # encyclopedia section edit links
 _PRO_ONLY = re.compile(r"(?:\.\.\.\s*)*Hãy đăng nhập hoặc đăng ký Thành viên Pro tại đây để xem toàn bộ văn bản tiếng Anh\.?")
 # Closing sections of encyclopedia pages: links and references, not the text.
@@ -451,50 +448,57 @@ def _strip_markup(para: str) -> str:
 # furniture and repeats
 
 
-# Whole paragraphs that are page widgets, never a plan's text.
-_FURNITURE = re.compile(
-    r"(?:"
-    r"A- A A\+.*|.*Tăng tương phản.*|Giảm tương phản"
-    r"|(?:Màu [^M]+){3,}"  # colour picker
-    r"|(?:Thứ (?:Hai|Ba|Tư|Năm|Sáu|Bảy|\d)|Chủ nhật),?\s*(?:ngày\s*)?-?\s*\d{1,2}/\d{1,2}/\d{4}.{0,20}"
-    r"|Đang tải văn bản.*|Mục lục"
-    r"|Tổng số điểm của bài viết là.*|Click để đánh giá bài viết|Đánh giá bài viết.{0,30}"
-    r"|(?:Chia sẻ|In bài viết|In trang|Gửi email|Gửi bài viết|Lưu bài viết|Bản in|Quay lại|Về đầu trang"
-    r"|Facebook|Twitter|Zalo|Email|Print|Share|Tweet)(?:\s*[:|/]?\s*(?:Facebook|Twitter|Zalo|Email|In))*"
-    r"|(?:Lượt xem|Số lượt xem|Lượt truy cập|Số lượt truy cập|Đã xem|Lượt đọc)\s*:?\s*[\d.,]*"
-    r"|Trong ngày\s*:?\s*[\d.,]*|Tất cả\s*:?\s*[\d.,]*|Hôm nay\s*:?\s*[\d.,]*"
-    r"|Ảnh(?: minh họa)?\s*[.:].{0,80}|.{0,200}\((?:Ảnh|Hình)(?: minh họa)?(?:\s*từ)?\s*:?[^)]{0,60}\)\.?"
-    r"|.{0,250}\.(?:pdf|docx?|xlsx?|png|jpe?g|gif|zip|rar)"
-    r"|>>.*|Xem thêm\s*:.*|Nóng\s*:.*|Xem toàn bộ tại.*|Tải về\b.{0,200}"
-    r"|Quý khách cần hỏi thêm thông tin.*|Trên đây là thông tin.*"
-    r"|Hãy đăng nhập hoặc đăng ký Thành viên Pro.*|Click vào phần bôi vàng để xem chi tiết\.?"
-    r"|Nội dung chính|Bài viết này cần .{0,200}|Xem thêm\b.{0,250}tại đây\.?"
-    r")",
-    re.I,
-)
+# Page furniture is data: src/plannlp/resources/furniture.jsonl, one pattern a line, each with its
+# kind and a note of where it was seen. Kinds: "line" (a whole paragraph that is a page widget,
+# never a plan's text), "tail" (a paragraph that starts the related-news or footer area: the
+# article ends above it) and "prefix" (a page's stamp glued to the start of a paragraph near the
+# top: the site's name before a lead, a weekday and time before the title). "shapes" limits a
+# pattern to some input kinds (default: all; "tail" and "prefix" only apply to page text).
 
-# A paragraph that starts the related-news or footer area of a page: the article ends above.
-_TAIL_START = re.compile(
-    r"(?:Tin nổi bật|Tin khác|Các tin khác|Tin liên quan|Tin cùng chuyên mục|Cùng chuyên mục"
-    r"|Có thể bạn quan tâm|Bài viết liên quan|Các bài viết liên quan|Đọc thêm|Xem thêm"
-    r"|Thương hiệu nổi bật|Tin mới nhất|Tin mới|Tin đọc nhiều|Đọc nhiều nhất|Bài cùng chuyên mục"
-    r"|Tổng số điểm của bài viết là.*|Click để đánh giá bài viết)\s*:?",
-    re.I,
-)
+FURNITURE_KINDS = ("line", "tail", "prefix")
 
 
-_DATELINE = re.compile(r"(?:Dân trí|DânTrí|VnExpress|Tuổi Trẻ|Thanh Niên|Báo Mới)\s*[-–:]?\s+(?=[^\W\d_a-zđ])")
+@functools.cache
+def furniture_patterns() -> dict[tuple[str, str], re.Pattern[str]]:
+    """{(kind, shape): one compiled alternation} from the resource file, loaded once."""
+    text = resources.files("plannlp").joinpath("resources", "furniture.jsonl").read_text(encoding="utf-8")
+    found: dict[tuple[str, str], list[str]] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        kind, pattern = row["kind"], row["pattern"]
+        if kind not in FURNITURE_KINDS or not row.get("seen"):
+            raise ValueError(f"furniture.jsonl line {n}: kind must be one of {FURNITURE_KINDS} and 'seen' given")
+        re.compile(pattern)  # a bad pattern fails here, with its line number in the traceback
+        for shape in row.get("shapes", KINDS):
+            found.setdefault((kind, shape), []).append(pattern)
+    # "line" and "tail" patterns ignore case; "prefix" patterns spell their case out (a dateline
+    # is the site's name before a capital letter).
+    return {key: re.compile("(?:" + "|".join(f"(?:{p})" for p in pats) + ")", 0 if key[0] == "prefix" else re.I)
+            for key, pats in found.items()}
+
+
+def _furniture(kind: str, shape: str) -> re.Pattern[str] | None:
+    return furniture_patterns().get((kind, shape))
+
+
+_HEAD_WINDOW = 40  # paragraphs at the top of a page where stamps are glued to the title or lead
 
 
 def _drop_furniture(paragraphs: list[str], kind: str) -> list[str]:
-    paragraphs = _cut_page_frame(paragraphs)
-    # The site's name printed before a news lead ("Dân trí Cùng với ...").
-    paragraphs = [_DATELINE.sub("", p, count=1) if i < 5 else p for i, p in enumerate(paragraphs)]
-    return [p for p in paragraphs if p and not _is_furniture(p, kind)]
+    paragraphs = _cut_tail(paragraphs, kind)
+    prefix = _furniture("prefix", kind)
+    if prefix is not None:
+        paragraphs = [prefix.sub("", p, count=1) if i < _HEAD_WINDOW and prefix.match(p) else p
+                      for i, p in enumerate(paragraphs)]
+    paragraphs = [p for p in paragraphs if p and not _is_furniture(p, kind)]
+    return _cut_head(paragraphs)
 
 
 def _is_furniture(para: str, kind: str) -> bool:
-    if len(para) < 300 and _FURNITURE.fullmatch(para):
+    line = _furniture("line", kind)
+    if line is not None and len(para) < 300 and line.fullmatch(para):
         return True
     if kind == "markdown":
         return False
@@ -512,42 +516,86 @@ def _is_headline_list(para: str) -> bool:
     return len(para) > 120 and "," not in para and ". " not in para and not _END_PUNCT.search(para)
 
 
-def _cut_page_frame(paragraphs: list[str]) -> list[str]:
-    """Drop a page's header (site name, menus, banners) above the title and everything from the
-    related-news/footer area on."""
-    n = len(paragraphs)
-    end = n
+def _cut_tail(paragraphs: list[str], kind: str) -> list[str]:
+    """Everything from the related-news/footer area on goes."""
+    tail = _furniture("tail", kind)
+    if tail is None:
+        return paragraphs
     body = next((i for i, p in enumerate(paragraphs) if len(p) >= 100), 0)
-    for i in range(body + 1, n):
-        if _TAIL_START.fullmatch(paragraphs[i]):
-            end = i
-            break
-    paragraphs = paragraphs[:end]
+    for i in range(body + 1, len(paragraphs)):
+        if tail.fullmatch(paragraphs[i].rstrip(": ")) or tail.fullmatch(paragraphs[i]):
+            return paragraphs[:i]
+    return paragraphs
+
+
+# The header block of an official document printed in page text: issuing body, national name and
+# motto, number, place and date, document type and title. The spec counts it as part of the plan.
+_NATIONAL = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc", re.I)
+_HEADER_LINE = re.compile(
+    r"Số\s*:\s*\S+|V/v\b.{0,200}|[^\W\d_][^,]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
+)
+
+
+def _is_header_line(para: str) -> bool:
+    return bool(
+        _NATIONAL.fullmatch(para) or _HEADER_LINE.fullmatch(para) or _DOC_TYPE.fullmatch(para)
+        or (_case_of(para) is True and not _END_PUNCT.search(para))
+    )
+
+
+def _cut_head(paragraphs: list[str]) -> list[str]:
+    """Drop a page's header (site name, menus, banners) above the title, keeping a document's
+    own header block (issuer, national motto, number, date, type, title) and the page title just
+    above it."""
     # The first long paragraph is either the title (no final punctuation) or the article's
     # lead, in which case the short line just above it is the title.
-    first_long = next((i for i, p in enumerate(paragraphs[:40]) if len(p) >= 100), None)
+    first_long = next((i for i, p in enumerate(paragraphs[:_HEAD_WINDOW]) if len(p) >= 100), None)
     if first_long is None or first_long == 0:
         return paragraphs
     start = first_long
     if _END_PUNCT.search(paragraphs[first_long]) and not _END_PUNCT.search(paragraphs[first_long - 1]):
         start = first_long - 1
+    top = start
+    while top > 0 and _is_header_line(paragraphs[top - 1]):
+        top -= 1
+    if any(_NATIONAL.fullmatch(p) for p in paragraphs[top:first_long]):
+        start = top
+        if start > 0 and len(paragraphs[start - 1].split()) >= 4 and not _END_PUNCT.search(paragraphs[start - 1]):
+            start -= 1  # the page's title above the document
     head = paragraphs[:start]
-    if any(_END_PUNCT.search(p) and len(p) >= 60 for p in head):
+    if any(_END_PUNCT.search(p) and (len(p) >= 60 or len(p.split()) >= 8) for p in head):
         return paragraphs  # real sentences up there: not a header of widgets
     return paragraphs[start:]
 
 
-def _drop_repeats(paragraphs: Iterable[tuple[str, bool]]) -> Iterator[tuple[str, bool]]:
-    """Drop a paragraph printed again (a title repeated above the body, a caption): keep the
-    first. Only paragraphs flagged as candidates are dropped, and only those of six words or
-    more: short ones (table cells, "- Như trên;") repeat legitimately."""
-    seen: set[str] = set()
+_REPEAT_MIN_WORDS = 5
+
+
+def _drop_repeats(paragraphs: Iterable[tuple[str, bool]], title_repeats: bool) -> Iterator[tuple[str, bool]]:
+    """Drop repetition that is the page repeating itself, and nothing else.
+
+    A candidate paragraph (of five words or more) goes when it repeats the paragraph kept just
+    before it (a lead or a title printed twice, a heading repeated under itself), or, where
+    ``title_repeats`` (page text), when it repeats the page's title (its first paragraph) and is
+    not a list item (a caption or box reprinting the headline). A paragraph repeated in another
+    part of the document is kept: a plan lists the same target for 2025 and for 2030.
+    """
+    title: str | None = None
+    previous: str | None = None
     for para, candidate in paragraphs:
         key = para.casefold()
-        if candidate and key in seen and len(para.split()) >= 6:
+        if candidate and len(para.split()) >= _REPEAT_MIN_WORDS and (
+            key == previous
+            or (title_repeats and key == title and not _LIST_ITEM.match(para))
+        ):
             continue
-        seen.add(key)
+        if title is None:
+            title = key
+        previous = key
         yield para, candidate
+
+
+_LIST_ITEM = re.compile(r"[-+•–*]\s|\(?\d{1,3}(?:\.\d{1,3})*[.)]\s|\(?[a-zđ][).]\s", re.I)
 
 
 # ---------------------------------------------------------------------------------------

@@ -28,12 +28,18 @@ FORMATS: tuple[str, ...] = ("labelstudio", "doccano", "conll")
 # Label Studio's labelling config names: <Labels name="label" toName="text"> over <Text name="text">
 LS_FROM_NAME = "label"
 LS_TO_NAME = "text"
+LS_ROLE_NAME = "role"  # per-region choices: an AGENCY's role
+LS_RELATION = "responsible"  # relation INDICATOR -> AGENCY: the body answers for the target
 
 LABEL_STUDIO_CONFIG = """<View>
   <Labels name="label" toName="text">
     <Label value="INDICATOR"/><Label value="VALUE"/><Label value="COMPARATOR"/>
     <Label value="YEAR"/><Label value="AGENCY"/>
   </Labels>
+  <Choices name="role" toName="text" perRegion="true" visibleWhen="region-selected" whenLabelValue="AGENCY">
+    <Choice value="issuer"/><Choice value="lead"/><Choice value="partner"/><Choice value="oversight"/>
+  </Choices>
+  <Relations><Relation value="responsible"/></Relations>
   <Text name="text" value="$text"/>
 </View>
 """
@@ -42,18 +48,28 @@ LABEL_STUDIO_CONFIG = """<View>
 # --- Label Studio ---------------------------------------------------------------------------
 
 
+def _ls_id(doc: Document, s: Span) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{doc.id}/{s.start}/{s.end}/{s.label}").hex[:10]
+
+
 def _ls_result(doc: Document) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"{doc.id}/{s.start}/{s.end}/{s.label}").hex[:10],
-            "from_name": LS_FROM_NAME,
-            "to_name": LS_TO_NAME,
-            "type": "labels",
-            "value": {"start": s.start, "end": s.end, "text": doc.span_text(s), "labels": [s.label]},
-            **({"score": s.score} if s.score is not None else {}),
-        }
-        for s in doc.spans
-    ]
+    """Regions (labels), each AGENCY's role as a per-region choice with the region's id, and the
+    links as ``responsible`` relations."""
+    out: list[dict[str, Any]] = []
+    for s in doc.spans:
+        value = {"start": s.start, "end": s.end, "text": doc.span_text(s)}
+        region = {"id": _ls_id(doc, s), "from_name": LS_FROM_NAME, "to_name": LS_TO_NAME}
+        out.append({**region, "type": "labels", "value": {**value, "labels": [s.label]},
+                    **({"score": s.score} if s.score is not None else {})})
+        if s.role is not None:
+            out.append({**region, "from_name": LS_ROLE_NAME, "type": "choices", "value": {**value, "choices": [s.role]}})
+    by_key = {s.key: s for s in doc.spans}
+    for link in doc.links:
+        out.append({
+            "type": "relation", "direction": "right", "labels": [LS_RELATION],
+            "from_id": _ls_id(doc, by_key[link.indicator]), "to_id": _ls_id(doc, by_key[link.agency]),
+        })
+    return out
 
 
 def to_labelstudio(docs: Iterable[Document], as_predictions: bool = True, model_version: str = "plannlp") -> list[dict[str, Any]]:
@@ -69,11 +85,25 @@ def to_labelstudio(docs: Iterable[Document], as_predictions: bool = True, model_
     return tasks
 
 
-def _ls_spans(text: str, results: Sequence[Mapping[str, Any]], where: str) -> list[Span]:
+def _ls_spans(text: str, results: Sequence[Mapping[str, Any]], where: str) -> tuple[list[Span], list[Link]]:
+    """Spans (with roles from per-region choices) and links (``responsible`` relations)."""
     spans = []
+    ids: dict[Any, int] = {}
+    roles: dict[Any, str] = {}
+    relations = []
     for result in results:
-        if result.get("type", "labels") != "labels":
-            continue  # relations, choices, text areas: not spans
+        kind = result.get("type", "labels")
+        if kind == "choices" and result.get("from_name") == LS_ROLE_NAME:
+            choices = (result.get("value") or {}).get("choices") or []
+            if len(choices) != 1:
+                raise DataError(f"{where}: a role needs exactly one choice, got {choices!r}")
+            roles[result.get("id")] = choices[0]
+            continue
+        if kind == "relation":
+            relations.append(result)
+            continue
+        if kind != "labels":
+            continue  # text areas, other controls: not spans
         value = result.get("value") or {}
         labels = value.get("labels") or []
         if len(labels) != 1:
@@ -88,8 +118,21 @@ def _ls_spans(text: str, results: Sequence[Mapping[str, Any]], where: str) -> li
                 f"{where}: region [{span.start}, {span.end}) says {quoted!r} but the text there is "
                 f"{text[span.start:span.end]!r}"
             )
+        ids[result.get("id")] = len(spans)
         spans.append(span)
-    return spans
+    for region_id, role in roles.items():
+        if region_id not in ids:
+            raise DataError(f"{where}: a role names region {region_id!r}, which is not in the task")
+        try:
+            spans[ids[region_id]] = spans[ids[region_id]].with_role(role)
+        except DataError as exc:
+            raise DataError(f"{where}: {exc}") from None
+    links = []
+    for rel in relations:
+        if rel.get("from_id") not in ids or rel.get("to_id") not in ids:
+            raise DataError(f"{where}: relation {rel.get('from_id')} -> {rel.get('to_id')} names a region not in the task")
+        links.append(Link(spans[ids[rel["from_id"]]].key, spans[ids[rel["to_id"]]].key))
+    return spans, links
 
 
 def from_labelstudio(tasks: Sequence[Mapping[str, Any]], source: str = "<labelstudio>") -> list[Document]:
@@ -111,12 +154,15 @@ def from_labelstudio(tasks: Sequence[Mapping[str, Any]], source: str = "<labelst
             chosen, origin = task["predictions"][-1], "predictions"
         else:
             chosen, origin = {"result": []}, "none"
-        spans = _ls_spans(text, chosen.get("result") or [], where)
+        spans, links = _ls_spans(text, chosen.get("result") or [], where)
         meta = dict(data.get("meta") or {})
         if origin == "annotations" and chosen.get("completed_by") is not None:
             meta["labelled_by"] = f"labelstudio:{chosen['completed_by']}"
         doc_id = str(data.get("doc_id") or task.get("id") or f"task-{i}")
-        doc = Document(doc_id, text, tuple(spans), meta)
+        try:
+            doc = Document(doc_id, text, tuple(spans), meta, links=tuple(links))
+        except DataError as exc:
+            raise DataError(f"{where}: {exc}") from None
         if meta.get("checksum") and meta["checksum"] != doc.checksum:
             raise DataError(f"{where}: the text of {doc_id} differs from the one exported (checksum)")
         docs.append(doc)

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plannlp.corpus.ids import id_path
 from plannlp.data import DataError, Document
-from plannlp.labels import INDICATOR, LABELS
+from plannlp.io import atomic_writer
+from plannlp.labels import AGENCY, INDICATOR, LABELS, ROLES
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 SPLIT_TARGETS: dict[str, float] = {"train": 0.70, "dev": 0.15, "test": 0.15}
+HEALTH_SPLIT_TARGETS: dict[str, float] = {"train": 0.60, "dev": 0.20, "test": 0.20}
 SOURCES: tuple[str, ...] = ("seed", "gov", "news")
 SPLITS_HEADER: tuple[str, ...] = ("id", "split", "source")
 
@@ -49,7 +52,9 @@ def read_quote_header(path: str | Path) -> dict[str, str]:
     return parse_quotes("", header, source=str(path))[1]
 
 
-def load_annotation(quote_file: str | Path, corpus_dir: str | Path, doc_id: str | None = None) -> Document:
+def load_annotation(
+    quote_file: str | Path, corpus_dir: str | Path, doc_id: str | None = None, require_roles: bool = True
+) -> Document:
     """The clean text of ``<id>`` (checked against the manifest's checksum) with the spans of
     ``quote_file`` and gold metadata."""
     from plannlp.corpus.manifest import load_clean_document
@@ -57,7 +62,7 @@ def load_annotation(quote_file: str | Path, corpus_dir: str | Path, doc_id: str 
 
     quote_file = Path(quote_file)
     doc = load_clean_document(doc_id or quote_file.stem, corpus_dir)
-    spans, links, header = read_annotation(quote_file, doc.text)
+    spans, links, header = read_annotation(quote_file, doc.text, require_roles=require_roles)
     meta = {
         **doc.meta,
         "stage": "gold",
@@ -94,23 +99,38 @@ def _id_hash(doc_id: str) -> str:
     return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()
 
 
-def assign_splits(new_ids: Iterable[str], existing: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+def assign_splits(
+    new_ids: Iterable[str],
+    existing: Sequence[Mapping[str, str]],
+    domains: Mapping[str, str] | None = None,
+) -> list[dict[str, str]]:
     """Split rows for documents not yet in ``existing``; existing rows are never changed.
 
-    Within each source stratum, new documents are taken in the order of a hash of their id (so
-    the result depends on the ids, not on file order) and each goes to the split furthest below
-    its target share (70/15/15) of the stratum, counting the documents already assigned.
+    Documents are stratified by source and by domain (``domains`` maps ids to the annotation's
+    ``# domain:``). Within each stratum, new documents are taken in the order of a hash of their
+    id (so the result depends on the ids, not on file order) and each goes to the split furthest
+    below its target share of the stratum, counting the documents already assigned: 70/15/15,
+    but 60/20/20 for health documents, so that dev and test are health-rich (the project is for
+    health plans, and its choices and final scores should rest on them).
     """
+    domains = domains or {}
     known = {r["id"] for r in existing}
-    counts: dict[str, Counter[str]] = {}
+
+    def stratum(doc_id: str, source: str) -> tuple[str, str]:
+        return source, domains.get(doc_id, "")
+
+    counts: dict[tuple[str, str], Counter[str]] = {}
     for row in existing:
-        counts.setdefault(row.get("source") or source_of(row["id"]), Counter())[row["split"]] += 1
+        key = stratum(row["id"], row.get("source") or source_of(row["id"]))
+        counts.setdefault(key, Counter())[row["split"]] += 1
     rows = []
     for doc_id in sorted(set(new_ids) - known, key=_id_hash):
         source = source_of(doc_id)
-        have = counts.setdefault(source, Counter())
+        key = stratum(doc_id, source)
+        targets = HEALTH_SPLIT_TARGETS if key[1] == "health" else SPLIT_TARGETS
+        have = counts.setdefault(key, Counter())
         n = sum(have.values()) + 1
-        split = max(SPLITS, key=lambda s: (SPLIT_TARGETS[s] * n - have[s], -SPLITS.index(s)))
+        split = max(SPLITS, key=lambda s: (targets[s] * n - have[s], -SPLITS.index(s)))
         have[split] += 1
         rows.append({"id": doc_id, "split": split, "source": source})
     return rows
@@ -170,7 +190,7 @@ def build_gold(corpus_dir: str | Path = "corpus") -> BuildResult:
         docs.append(doc)
     splits_path = corpus_dir / "gold" / "splits.tsv"
     existing = read_splits(splits_path)
-    new_rows = assign_splits((d.id for d in docs), existing)
+    new_rows = assign_splits((d.id for d in docs), existing, {d.id: d.meta.get("domain", "") for d in docs})
     if new_rows:
         write_splits(splits_path, [*existing, *new_rows])
     split_of = {r["id"]: r["split"] for r in [*existing, *new_rows]}
@@ -225,8 +245,13 @@ def _part_stats(docs: Sequence[Document]) -> dict[str, Any]:
             chars[span.label].append(len(surface))
             words[span.label].append(len(surface.split()))
     targets = [sum(1 for s in d.spans if s.label == INDICATOR) for d in docs]
+    roles = Counter(s.role or "none" for d in docs for s in d.spans if s.label == AGENCY)
     return {
         "documents": len(docs),
+        "health_documents": sum(d.meta.get("domain") == "health" for d in docs),
+        "link_documents": sum(bool(d.links) for d in docs),
+        "links": sum(len(d.links) for d in docs),
+        "roles": dict(sorted(roles.items())),
         "characters": sum(len(d.text) for d in docs),
         "sources": dict(sorted(sources.items())),
         "spans": {label: labels[label] for label in LABELS},
@@ -243,8 +268,14 @@ def format_stats(stats: Mapping[str, Any]) -> str:
     width = max(10, *(len(n) for n in names))
     lines = ["".ljust(12) + "".join(n.rjust(width + 2) for n in names)]
     lines.append("documents".ljust(12) + "".join(str(part[n]["documents"]).rjust(width + 2) for n in names))
+    lines.append("  health".ljust(12) + "".join(str(part[n].get("health_documents", 0)).rjust(width + 2) for n in names))
     for label in LABELS:
         lines.append(label.ljust(12) + "".join(str(part[n]["spans"][label]).rjust(width + 2) for n in names))
+    lines.append("spans".ljust(12) + "".join(str(sum(part[n]["spans"].values())).rjust(width + 2) for n in names))
+    for role in ROLES:
+        lines.append(f"  {role}".ljust(12) + "".join(str(part[n].get("roles", {}).get(role, 0)).rjust(width + 2) for n in names))
+    lines.append("links".ljust(12) + "".join(str(part[n].get("links", 0)).rjust(width + 2) for n in names))
+    lines.append("  documents".ljust(12) + "".join(str(part[n].get("link_documents", 0)).rjust(width + 2) for n in names))
     total = stats["total"]
     lines.append("")
     lines.append("span length (all parts): label  chars min/median/mean/p90/max  |  words min/median/mean/p90/max")
@@ -307,8 +338,9 @@ def agreement(
     corpus_dir = Path(corpus_dir)
     references, predictions, documents = [], [], []
     for doc_id, ((name1, file1), (name2, file2)) in sorted(double_annotations(corpus_dir).items()):
-        references.append(load_annotation(file1, corpus_dir, doc_id))
-        predictions.append(load_annotation(file2, corpus_dir, doc_id))
+        # snapshots kept from before roles existed say `status: gold` without roles
+        references.append(load_annotation(file1, corpus_dir, doc_id, require_roles=False))
+        predictions.append(load_annotation(file2, corpus_dir, doc_id, require_roles=False))
         documents.append({"id": doc_id, "annotator_1": name1, "annotator_2": name2})
     out: dict[str, Any] = {"documents": documents, "schemes": {}}
     if not documents:
@@ -316,11 +348,71 @@ def agreement(
     scores = evaluate(references, predictions, bootstrap=bootstrap, labels=labels).to_json()
     for scheme in ("strict", "partial"):
         out["schemes"][scheme] = {"micro": scores[scheme]["micro"], "per_label": scores[scheme]["per_label"]}
+    out["roles"] = role_agreement(corpus_dir, bootstrap=bootstrap)
     return out
+
+
+def _has_roles(doc: Document) -> bool:
+    agencies = [s for s in doc.spans if s.label == AGENCY]
+    return bool(agencies) and all(s.role for s in agencies)
+
+
+def role_agreement(corpus_dir: str | Path = "corpus", bootstrap: int = 1000) -> dict[str, Any]:
+    """Agreement on AGENCY roles over the mentions both annotators marked with the same offsets.
+
+    Pairs are the double annotations whose both sides give roles (``annotations/double/``, new
+    documents labelled twice from scratch) and the roles-only doubles of ``annotations/double-roles/``
+    (the spans of an earlier gold file given roles independently), each against the main gold file.
+    Reports accuracy, Cohen's kappa, per-role F1 (annotator 1 as reference) and the links'
+    agreement on documents where both sides link targets.
+    """
+    from plannlp.evaluate import evaluate
+
+    corpus_dir = Path(corpus_dir)
+    pairs = [(doc_id, f1, f2) for doc_id, ((_, f1), (_, f2)) in sorted(double_annotations(corpus_dir).items())]
+    for path in sorted((corpus_dir / "annotations" / "double-roles").glob("*.tsv")):
+        doc_id = path.stem.rpartition(".")[0]
+        main = corpus_dir / "annotations" / f"{doc_id}.tsv"
+        if main.is_file():
+            pairs.append((doc_id, main, path))
+    refs, preds, ids = [], [], []
+    for doc_id, f1, f2 in pairs:
+        a = load_annotation(f1, corpus_dir, doc_id, require_roles=False)
+        b = load_annotation(f2, corpus_dir, doc_id, require_roles=False)
+        if _has_roles(a) and _has_roles(b):
+            refs.append(a)
+            preds.append(b)
+            ids.append(f"{doc_id} ({Path(f2).parent.name})")
+    out: dict[str, Any] = {"documents": ids}
+    if not refs:
+        return out
+    result = evaluate(refs, preds, bootstrap=bootstrap).to_json()
+    out.update(result["roles"])
+    out["kappa"] = _kappa(refs, preds)
+    linked = [(r, p) for r, p in zip(refs, preds) if r.links and p.links]
+    if linked:
+        out["links"] = evaluate([r for r, _ in linked], [p for _, p in linked], bootstrap=bootstrap).to_json()["links"]
+    return out
+
+
+def _kappa(refs: Sequence[Document], preds: Sequence[Document]) -> float:
+    """Cohen's kappa of the roles on the mentions both sides marked with the same offsets."""
+    pairs = []
+    for r, p in zip(refs, preds):
+        other = {s.key: s.role for s in p.spans if s.label == AGENCY}
+        pairs.extend((s.role, other[s.key]) for s in r.spans if s.label == AGENCY and s.key in other)
+    if not pairs:
+        return 0.0
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(first[k] * second[k] for k in ROLES) / (n * n)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
 
 
 def format_agreement(result: Mapping[str, Any]) -> str:
     lines = [f"{len(result['documents'])} double-annotated documents"]
+    roles = result.get("roles") or {}
     for doc in result["documents"]:
         lines.append(f"  {doc['id']}: {doc['annotator_1']} (reference) vs {doc['annotator_2']}")
     for scheme, block in result["schemes"].items():
@@ -332,6 +424,18 @@ def format_agreement(result: Mapping[str, Any]) -> str:
             lines.append(
                 f"        {label:<12}{prf['tp']:>5g}  {prf['fp']:>5g}  {prf['fn']:>5g}   {prf['f1']:.3f}{interval}"
             )
+    if roles.get("documents"):
+        ci = roles.get("macro_f1_ci")
+        lines.append(
+            f"agency roles over {roles['agencies_found']:.0f} mentions both marked, {len(roles['documents'])} documents: "
+            f"accuracy {roles['accuracy']:.3f}, kappa {roles['kappa']:.3f}, macro F1 {roles['macro_f1']:.3f}"
+            + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+        )
+        for role, prf in roles["per_role"].items():
+            lines.append(f"        {role:<12}{prf['tp']:>5g}  {prf['fp']:>5g}  {prf['fn']:>5g}   {prf['f1']:.3f}")
+        if "links" in roles:
+            links = roles["links"]
+            lines.append(f"target-agency links ({links['documents']} documents both link): P {links['precision']:.3f} R {links['recall']:.3f} F1 {links['f1']:.3f}")
     return "\n".join(lines)
 
 
@@ -350,10 +454,10 @@ def preannotate(
     out_dir = Path(out_dir)
     docs = []
     for doc_id in ids:
-        text_path = Path(clean_dir) / f"{doc_id}.txt"
+        text_path = id_path(clean_dir, doc_id, ".txt")
         if not text_path.is_file():
             raise DataError(f"{doc_id}: no clean text {text_path}")
-        target = out_dir / f"{doc_id}.tsv"
+        target = id_path(out_dir, doc_id, ".tsv", for_writing=True)
         if target.exists() and not force:
             raise DataError(f"{target} exists; pass --force to overwrite it")
         docs.append(Document(doc_id, text_path.read_text(encoding="utf-8")))
@@ -362,7 +466,8 @@ def preannotate(
     written = []
     out_dir.mkdir(parents=True, exist_ok=True)
     for doc in predicted:
-        target = out_dir / f"{doc.id}.tsv"
-        target.write_text(format_quotes(doc, header), encoding="utf-8")
+        target = id_path(out_dir, doc.id, ".tsv", for_writing=True)
+        with atomic_writer(target) as fh:
+            fh.write(format_quotes(doc, header))
         written.append(target)
     return written

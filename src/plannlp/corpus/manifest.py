@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from plannlp.corpus.clean import clean, decode, detect_kind, normalize_unicode, title_of
+from plannlp.corpus.ids import check_id, corpus_file, id_path
 from plannlp.data import DataError, Document, text_checksum
 from plannlp.io import atomic_writer
 
@@ -29,7 +31,6 @@ MANIFEST_COLUMNS = (
     "id", "stage", "path", "source", "licence", "checksum", "produced_by", "title", "url", "date",
 )
 PREFIXES = ("gov", "news", "seed")
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
 def default_corpus_dir() -> Path:
@@ -111,9 +112,10 @@ class IngestResult:
 
 def document_id(prefix: str, path: str | Path) -> str:
     doc_id = f"{prefix}-{Path(path).stem}"
-    if not _ID.fullmatch(doc_id):
-        raise DataError(f"{path}: file name gives the unusable document id {doc_id!r}")
-    return doc_id
+    try:
+        return check_id(doc_id)
+    except DataError as exc:
+        raise DataError(f"{path}: the file name gives an {exc}") from None
 
 
 def ingest(
@@ -164,7 +166,7 @@ def ingest(
     for raw_path, doc_id, raw, text, (title, url, date) in prepared:
         raw_rel = Path("raw") / prefix / raw_path.name
         clean_rel = Path("clean") / f"{doc_id}.txt"
-        clean_file = corpus / clean_rel
+        clean_file = id_path(corpus / "clean", doc_id, ".txt", for_writing=True)
         status = "added"
         if clean_file.is_file():
             existing = clean_file.read_text(encoding="utf-8")
@@ -183,10 +185,10 @@ def ingest(
                         )
                 results.append(IngestResult(doc_id, "kept", clean_file))
                 continue
-        raw_file = corpus / raw_rel
+        raw_file = corpus_file(corpus / "raw" / prefix, raw_path.name, for_writing=True)
         if not raw_file.is_file() or raw_file.read_bytes() != raw:
             raw_file.parent.mkdir(parents=True, exist_ok=True)
-            raw_file.write_bytes(raw)
+            _write_bytes_atomically(raw_file, raw)
         if status != "unchanged":
             with atomic_writer(clean_file) as fh:
                 fh.write(text)
@@ -205,6 +207,13 @@ def ingest(
         results.append(IngestResult(doc_id, status, clean_file))
     write_manifest(manifest.values(), corpus)
     return results
+
+
+def _write_bytes_atomically(path: Path, data: bytes) -> None:
+    # a rename replaces whatever is at `path` and never writes into another file through it
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def _bytes_checksum(raw: bytes) -> str:

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import time
-import unicodedata
 import urllib.robotparser
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
@@ -30,8 +29,10 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from plannlp.corpus.encoding import decode_bytes
+from plannlp.corpus.extract import main_text, parse_tree
 from plannlp.data import DataError
 from plannlp.io import atomic_writer
 
@@ -194,7 +195,6 @@ def _is_settled(record: PageRecord, out_dir: Path) -> bool:
 # --------------------------------------------------------------------------- page contents
 
 
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"\s+")
 _DATE_META_KEYS = (
     "article:published_time",
@@ -215,12 +215,7 @@ _TEXT_WINDOW = 400  # characters at the top of the main text
 
 
 def _parse_tree(html: str) -> Any:
-    import lxml.html
-
-    try:
-        return lxml.html.document_fromstring(_XML_DECL.sub("", html, count=1) or "<html></html>")
-    except Exception:  # lxml raises several types on hopeless markup; such a page just has no metadata
-        return None
+    return parse_tree(html)
 
 
 def _visible_text(node: Any) -> str:
@@ -279,43 +274,10 @@ def _published_in_page(tree: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-_BLOCK_TAGS = frozenset({"p", "div", "table", "ul", "ol", "form", "h1", "h2", "h3", "h4", "h5", "h6"})
-_TABLE_PARTS = "./tr|./thead|./tbody|./tfoot|./*/tr"
-_OWN_CELLS = "./tr/td|./tr/th|./*/tr/td|./*/tr/th"
-
-
-def _unwrap_layout_tables(tree: Any) -> None:
-    """Turn tables used for page layout into divs, so the extractor can drop the furniture in them.
-
-    Old portals lay the whole page out in one table; kept as a table, its menu and sidebar cells
-    come out as table rows beside the text. A table counts as layout when it holds another table or
-    a cell with three or more blocks; a data table (targets by year) has neither and stays a table.
-    """
-    for table in tree.xpath("//table"):
-        cells = table.xpath(_OWN_CELLS)
-        nested = bool(table.xpath(".//table"))
-        if not nested and not any(
-            sum(1 for child in cell if child.tag in _BLOCK_TAGS) >= 3 for cell in cells
-        ):
-            continue
-        for part in [table, *table.xpath(_TABLE_PARTS), *cells]:
-            part.tag = "div"
-
-
 def _extract_main_text(tree: Any, html: str, url: str) -> str:
-    """The main text by trafilatura; ``tree`` (changed in place) is the parsed page or None."""
-    import trafilatura
-
-    if tree is not None:
-        _unwrap_layout_tables(tree)
-    text = trafilatura.extract(
-        html if tree is None else tree,
-        url=url,
-        output_format="txt",
-        include_comments=False,
-        include_tables=True,
-    )
-    return unicodedata.normalize("NFC", text or "")
+    """The main text (:func:`plannlp.corpus.extract.main_text`, the call ``clean`` makes too);
+    ``tree`` (changed in place) is the parsed page or None."""
+    return main_text(html, url=url, tree=tree)
 
 
 # --------------------------------------------------------------------------- fetching
@@ -405,6 +367,7 @@ class _Fetcher:
                 reason = f"host asked for a pause of {left:.0f} s more (Retry-After)"
                 raise _FetchError(reason, retryable=True)
             self._wait_for(host)
+            started = time.monotonic()
             try:
                 resp = self.session.get(
                     url, timeout=self.timeout, stream=True, allow_redirects=allow_redirects
@@ -424,6 +387,9 @@ class _Fetcher:
                 raise _FetchError(f"request failed: {exc}", retryable=False) from None
             if resp.status_code not in RETRY_STATUSES:
                 self._done_with(host)
+                # requests' timeout bounds each socket read, so a server that drips a byte at a
+                # time never trips it: the body must arrive by this deadline too
+                resp._plannlp_deadline = started + self.timeout  # type: ignore[attr-defined]
                 return resp
             resp.close()
             wait = _retry_after(resp)
@@ -514,18 +480,42 @@ class _Fetcher:
     def read_body(
         self, resp: requests.Response, limit: int | None = None, truncate: bool = False
     ) -> bytes:
-        """The body up to ``limit`` bytes (default max_bytes); beyond it, cut or fail (``truncate``)."""
+        """The body up to ``limit`` bytes (default max_bytes); beyond it, cut or fail (``truncate``).
+
+        The whole response, headers and body, must arrive within ``timeout`` seconds of the
+        request: each read waits at most for the time left.
+        """
         limit = self.max_bytes if limit is None else limit
+        deadline = getattr(resp, "_plannlp_deadline", time.monotonic() + self.timeout)
+        raw = resp.raw
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
         chunks, size = [], 0
         try:
-            for chunk in resp.iter_content(64 * 1024):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _FetchError(
+                        f"the response took longer than the {self.timeout:g} s timeout", retryable=True
+                    )
+                if sock is not None:
+                    sock.settimeout(min(left, self.timeout))
+                # read1 returns what one read of the socket gives, so the deadline is checked
+                # between drips instead of after a whole 64 KiB block
+                chunk = raw.read1(64 * 1024, decode_content=True)
+                if not chunk:
+                    break
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
                     if truncate:
                         return b"".join(chunks)[:limit]
                     raise _FetchError(f"larger than {limit} bytes", retryable=False)
-        except requests.RequestException as exc:  # read timeouts and resets mid-body
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # read timeouts and resets mid-body
+            if isinstance(exc, (TimeoutError, urllib3.exceptions.TimeoutError)) and time.monotonic() >= deadline:
+                raise _FetchError(
+                    f"the response took longer than the {self.timeout:g} s timeout", retryable=True
+                ) from None
             raise _FetchError(f"reading the body failed: {exc}", retryable=True) from None
         finally:
             resp.close()
@@ -632,8 +622,11 @@ def scrape(
     max_bytes: int = 20 * 1024 * 1024,
     user_agent: str = USER_AGENT,
     progress: bool = True,
+    refresh: Iterable[str] = (),
 ) -> ScrapeSummary:
     """Fetch each URL once into ``out_dir``; a rerun requests only what earlier runs left unsettled.
+
+    URLs in ``refresh`` are fetched again even when settled (a page its portal says has changed).
 
     ``delay`` is the pause between two requests to one host (raised by a robots.txt Crawl-delay);
     ``retries`` counts extra attempts after timeouts, connection errors, 429 and 5xx answers, with
@@ -655,6 +648,7 @@ def scrape(
     state = out_dir / STATE_FILE
     _recover(out_dir)
     done = read_records(out_dir)
+    again = {urldefrag(u.strip()).url for u in refresh}
 
     counts = dict.fromkeys(OUTCOMES, 0)
     cached = 0
@@ -665,7 +659,7 @@ def scrape(
     )
     try:
         for url in tqdm(wanted, desc="scrape", unit="url", disable=not progress):
-            if url in done and _is_settled(done[url], out_dir):
+            if url in done and url not in again and _is_settled(done[url], out_dir):
                 cached += 1
                 continue
             record = _scrape_one(fetcher, url, out_dir)

@@ -88,6 +88,14 @@ def json_document_problems(
         if span is not None:
             spans.append(span)
     spans.sort()
+    regions, found = _regions(obj.get("regions"), len(text))
+    problems.extend(found)
+    if regions is not None:
+        problems.extend(
+            f"[{s.start}, {s.end}) {s.label} {text[s.start:s.end]!r}: lies outside the labelled regions"
+            for s in spans
+            if not any(r0 <= s.start and s.end <= r1 for r0, r1 in regions)
+        )
     for a, b in zip(spans, spans[1:]):
         if a.overlaps(b):
             problems.append(
@@ -105,6 +113,29 @@ def json_document_problems(
         )
     problems.extend(_link_problems(obj.get("links", []), spans))
     return problems
+
+
+def _regions(raw: object, n: int) -> tuple[list[tuple[int, int]] | None, list[str]]:
+    """The labelled regions (None: the whole text was labelled) and what is wrong with them."""
+    if raw is None:
+        return None, []
+    if not isinstance(raw, list):
+        return None, ["'regions' must be a list of [start, end] pairs"]
+    regions, problems = [], []
+    for r in raw:
+        if not (
+            isinstance(r, list) and len(r) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in r)
+        ):
+            problems.append(f"region {r!r} is not a [start, end] pair of integers")
+        elif not 0 <= r[0] < r[1] <= n:
+            problems.append(f"region [{r[0]}, {r[1]}) is outside the text ({n} characters)")
+        else:
+            regions.append((r[0], r[1]))
+    regions.sort()
+    problems.extend(
+        f"regions [{a0}, {a1}) and [{b0}, {b1}) overlap" for (a0, a1), (b0, b1) in zip(regions, regions[1:]) if b0 < a1
+    )
+    return regions, problems
 
 
 def _link_problems(raw_links: object, spans: list[Span]) -> list[str]:

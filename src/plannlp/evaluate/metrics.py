@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from plannlp.data import Document, Example, Span, TargetRecord
+from plannlp.labels import AGENCY, ROLES
 
 SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type")
 ERROR_KINDS: tuple[str, ...] = ("correct", "boundary", "label", "boundary+label", "missed", "spurious")
@@ -186,15 +187,61 @@ def record_score(gold: Sequence[TargetRecord], predicted: Sequence[TargetRecord]
     return PRF(tp, len(predicted) - tp, len(gold) - tp)
 
 
+def role_scores(gold: Sequence[Span], predicted: Sequence[Span], roles: Sequence[str]) -> dict[str, PRF]:
+    """Per-role counts over the AGENCY mentions found exactly (same offsets): for role ``r``, a
+    found mention with gold ``r`` and predicted ``r`` is a tp, predicted ``r`` but gold other a fp,
+    gold ``r`` but predicted other a fn. Missed and spurious agencies are the span scores' business."""
+    by_key = {s.key: s for s in predicted if s.label == AGENCY}
+    out = {role: PRF() for role in roles}
+    for g in gold:
+        p = by_key.get(g.key) if g.label == AGENCY and g.role else None
+        if p is None:
+            continue
+        if p.role == g.role:
+            out[g.role] = out[g.role] + PRF(1, 0, 0)
+        else:
+            out[g.role] = out[g.role] + PRF(0, 0, 1)
+            if p.role in out:
+                out[p.role] = out[p.role] + PRF(0, 1, 0)
+    return out
+
+
+def link_score(gold: Document, predicted: Document) -> PRF:
+    """Links as pairs (target, body): a predicted link is right when its indicator overlaps the
+    indicator of a gold link not yet matched and its agency names the same body (the texts'
+    :func:`plannlp.records.body_key`), whichever mention of the body it points to."""
+    from plannlp.records import body_key
+
+    def pairs(doc: Document) -> list[tuple[Span, str]]:
+        spans = {s.key: s for s in doc.spans}
+        return [
+            (spans[link.indicator], body_key(doc.text[link.agency[0] : link.agency[1]]))
+            for link in doc.links
+        ]
+
+    open_gold = pairs(gold)
+    predicted_pairs = list(dict.fromkeys(pairs(predicted)))
+    tp = 0
+    for indicator, body in predicted_pairs:
+        match = next((i for i, (g, b) in enumerate(open_gold) if b == body and g.overlaps(indicator)), None)
+        if match is not None:
+            open_gold.pop(match)
+            tp += 1
+    return PRF(tp, len(predicted_pairs) - tp, len(open_gold))
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentScore:
-    """The scores of one document: its alignment, each scheme overall and per label, records."""
+    """The scores of one document: its alignment, each scheme overall and per label, records,
+    agency roles over the agencies found, and target-agency links (documents whose gold has links)."""
 
     example: Example
     alignment: tuple[Alignment, ...]
     micro: dict[str, PRF]  # scheme -> counts over all labels
     per_label: dict[str, dict[str, PRF]]  # scheme -> label -> counts over that label's spans
     records: PRF
+    roles: dict[str, PRF] = field(default_factory=dict)  # role -> counts over exactly found agencies
+    links: PRF | None = None  # None where the gold document has no links (not link-annotated)
 
     @property
     def doc_id(self) -> str:
@@ -223,8 +270,13 @@ def score_example(example: Example, labels: Sequence[str]) -> DocumentScore:
         )
         for scheme in SCHEMES:
             per_label[scheme][label] = scores[scheme]
-    kept = example.predicted.with_spans(predicted)
+    keys = {s.key for s in predicted}
+    kept = example.predicted.with_spans(
+        predicted, [link for link in example.predicted.links if link.indicator in keys and link.agency in keys]
+    )
     records = record_score(
         extract_records(example.reference), extract_records(kept), example.reference.text
     )
-    return DocumentScore(example, rows, scheme_scores(rows), per_label, records)
+    roles = role_scores(gold, predicted, ROLES)
+    links = link_score(example.reference, kept) if example.reference.links else None
+    return DocumentScore(example, rows, scheme_scores(rows), per_label, records, roles, links)

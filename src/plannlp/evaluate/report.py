@@ -4,9 +4,9 @@ A result file ``experiments/results/<system>.<split>.json`` is one JSON object::
 
     {"format": "plannlp-result/1", "system": "crf", "split": "dev",
      "gold": "corpus/gold/dev.jsonl", "model": "models/crf" | null, "predictions": "..." | null,
-     "config": {...} | null, "config_file": "models/crf/config.yaml" | null,
+     "config": {...} | null, "config_file": "models/crf/plannlp.json" | null,
      "revision": "1a2b3c4" | "1a2b3c4+dirty" | "unknown",  # the code that scored
-     "model_revision": "0f9e8d7" | null,  # the code that trained, from the model's plannlp.json
+     "model_revision": "0f9e8d7" | null,  # the code that trained, from the model's run record
      "created": "2026-11-23T00:10:00Z",
      "scores": <EvaluationResult.to_json()>}
 
@@ -27,44 +27,28 @@ from plannlp.evaluate.metrics import SCHEMES
 from plannlp.evaluate.result import EvaluationResult
 from plannlp.io import atomic_writer
 from plannlp.labels import LABELS
-from plannlp.systems import code_revision
+from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
 
 RESULT_FORMAT = "plannlp-result/1"
-CONFIG_FILES = ("config.yaml", "config.yml", "config.json")
 SPLIT_ORDER = ("train", "dev", "test")
 
 
 def model_config(model_dir: str | Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The training config of a model folder: its manifest's ``config`` (or ``settings``) entry,
-    else the first of :data:`CONFIG_FILES` found there; with the file it came from."""
-    from plannlp.systems import MANIFEST, read_manifest
-
-    manifest_path = Path(model_dir) / MANIFEST
-    if manifest_path.is_file():
-        manifest = read_manifest(model_dir)
-        for key in ("config", "settings"):  # trained systems save "config", the rules "settings"
-            if isinstance(manifest.get(key), Mapping):
-                return dict(manifest[key]), str(manifest_path)
-    for name in CONFIG_FILES:
-        path = Path(model_dir) / name
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            if path.suffix == ".json":
-                return json.loads(text), str(path)
-            import yaml
-
-            return yaml.safe_load(text), str(path)
-    return None, None
+    """The training config a model folder's run record holds, with the record's path (a folder
+    without a record, or a record without a config, gives ``(None, None)``)."""
+    if not (Path(model_dir) / RUN_RECORD).is_file():
+        return None, None
+    record = RunRecord.read(model_dir)
+    if not record.config:
+        return None, None
+    return dict(record.config), str(Path(model_dir) / RUN_RECORD)
 
 
 def model_revision(model_dir: str | Path) -> str | None:
-    """The code revision a model was trained at, when its manifest records one."""
-    from plannlp.systems import MANIFEST, read_manifest
-
-    if not (Path(model_dir) / MANIFEST).is_file():
+    """The code revision a model was trained at, from its run record."""
+    if not (Path(model_dir) / RUN_RECORD).is_file():
         return None
-    revision = read_manifest(model_dir).get("revision")
-    return None if revision is None else str(revision)
+    return RunRecord.read(model_dir).code_revision
 
 
 def system_and_split(path: str | Path) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from plannlp.evaluate.stats import (
     precision_of,
     recall_of,
 )
-from plannlp.labels import LABELS
+from plannlp.labels import LABELS, ROLES, labels_of
 
 
 def pair_documents(gold_docs: Iterable[Document], pred_docs: Iterable[Document]) -> list[Example]:
@@ -91,6 +91,33 @@ class EvaluationResult:
     def records(self) -> PRF:
         return total(d.records for d in self.documents)
 
+    def role(self, role: str) -> PRF:
+        return total(d.roles.get(role, PRF()) for d in self.documents)
+
+    @property
+    def role_labels(self) -> tuple[str, ...]:
+        """Roles that occur among the exactly found agencies (gold or predicted)."""
+        return tuple(r for r in ROLES if _any(self.role(r)))
+
+    @property
+    def role_accuracy(self) -> float:
+        """Share of the exactly found gold agencies whose role was predicted right."""
+        return _role_accuracy([d.roles for d in self.documents])
+
+    @property
+    def role_macro_f1(self) -> float:
+        present = self.role_labels
+        return sum(self.role(r).f1 for r in present) / len(present) if present else 0.0
+
+    @property
+    def links(self) -> PRF:
+        """Link counts over the documents whose gold has links."""
+        return total(d.links for d in self.documents if d.links is not None)
+
+    @property
+    def n_linked(self) -> int:
+        return sum(d.links is not None for d in self.documents)
+
     @property
     def error_counts(self) -> dict[str, int]:
         counts = Counter(row.kind for d in self.documents for row in d.alignment)
@@ -129,6 +156,19 @@ class EvaluationResult:
         for metric in ("precision", "recall", "f1"):
             records[f"{metric}_ci"] = self._ci(f"records.{metric}")
         out["records"] = records
+        out["roles"] = {
+            "accuracy": self.role_accuracy,
+            "accuracy_ci": self._ci("roles.accuracy"),
+            "macro_f1": self.role_macro_f1,
+            "macro_f1_ci": self._ci("roles.macro_f1"),
+            "agencies_found": sum(self.role(r).tp + self.role(r).fn for r in ROLES),
+            "per_role": {r: {**self.role(r).to_json(), "f1_ci": self._ci(f"roles.per_role.{r}.f1")} for r in ROLES},
+        }
+        links = self.links.to_json()
+        for metric in ("precision", "recall", "f1"):
+            links[f"{metric}_ci"] = self._ci(f"links.{metric}")
+        links["documents"] = self.n_linked
+        out["links"] = links
         out["errors"] = self.error_counts
         return out
 
@@ -150,6 +190,7 @@ class EvaluationResult:
         for scheme in SCHEMES:
             lines.append(row(scheme, self.micro(scheme), f"{scheme}.micro.f1"))
         lines.append(row("records", self.records, "records.f1"))
+        lines.append(row("links", self.links, "links.f1") + f"  ({self.n_linked} link-annotated documents)")
         macro = self.macro("strict")
         lines.append(f"{'macro':<10}{macro['precision']:8.3f}{macro['recall']:8.3f}{macro['f1']:8.3f}  (strict)")
         lines += ["", "strict, per label:", f"{'label':<12}{'gold':>6}{'pred':>6}{'P':>8}{'R':>8}{'F1':>8}  {level}"]
@@ -161,6 +202,16 @@ class EvaluationResult:
                 f"{label:<12}{prf.tp + prf.fn:6.0f}{prf.tp + prf.fp:6.0f}"
                 f"{prf.precision:8.3f}{prf.recall:8.3f}{prf.f1:8.3f}  {interval}"
             )
+        found = sum(self.role(r).tp + self.role(r).fn for r in ROLES)
+        ci = self._ci("roles.macro_f1")
+        lines += [
+            "",
+            f"agency roles over the {found:.0f} exactly found gold agencies: accuracy {self.role_accuracy:.3f}, "
+            f"macro F1 {self.role_macro_f1:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""),
+        ]
+        for role in ROLES:
+            prf = self.role(role)
+            lines.append(f"{role:<12}{prf.tp + prf.fn:6.0f}{prf.tp + prf.fp:6.0f}{prf.precision:8.3f}{prf.recall:8.3f}{prf.f1:8.3f}")
         errors = self.error_counts
         lines += ["", "alignment: " + ", ".join(f"{k} {errors[k]}" for k in ERROR_KINDS)]
         return "\n".join(lines)
@@ -195,7 +246,28 @@ def _intervals(
     sums = resampled([d.records for d in documents])
     for metric, fn in (("precision", precision_of), ("recall", recall_of), ("f1", f1_of)):
         out[f"records.{metric}"] = percentile_interval(fn(sums), confidence)
+    role_sums = {role: resampled([d.roles.get(role, PRF()) for d in documents]) for role in ROLES}
+    role_f1 = {role: f1_of(sums) for role, sums in role_sums.items()}
+    for role in ROLES:
+        out[f"roles.per_role.{role}.f1"] = percentile_interval(role_f1[role], confidence)
+    # accuracy: right roles over exactly found gold agencies (each role's tp + fn)
+    correct = sum(sums[:, 0] for sums in role_sums.values())
+    found = sum(sums[:, 0] + sums[:, 2] for sums in role_sums.values())
+    out["roles.accuracy"] = percentile_interval(np.divide(correct, found, out=np.zeros_like(correct), where=found > 0), confidence)
+    present = [r for r in ROLES if any(_any(d.roles.get(r, PRF())) for d in documents)]
+    if present:
+        out["roles.macro_f1"] = percentile_interval(np.mean([role_f1[r] for r in present], axis=0), confidence)
+    linked = [d.links if d.links is not None else PRF() for d in documents]
+    sums = resampled(linked)
+    for metric, fn in (("precision", precision_of), ("recall", recall_of), ("f1", f1_of)):
+        out[f"links.{metric}"] = percentile_interval(fn(sums), confidence)
     return out
+
+
+def _role_accuracy(per_doc: Sequence[Mapping[str, PRF]]) -> float:
+    correct = sum(r.tp for roles in per_doc for r in roles.values())
+    found = sum(r.tp + r.fn for roles in per_doc for r in roles.values())
+    return correct / found if found else 0.0
 
 
 def evaluate(
@@ -205,9 +277,13 @@ def evaluate(
     bootstrap: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
-    labels: Sequence[str] = LABELS,
+    labels: Sequence[str] | None = None,
 ) -> EvaluationResult:
     """Score predicted documents against gold ones (matched by id; texts must be equal).
+
+    ``labels`` defaults to the labels found in the data: the spec's five when every label of
+    gold and predictions is one of them, else the labels that occur (a corpus with other labels,
+    such as a public NER benchmark, is scored on its own).
 
     Spans are scored under SemEval-2013's strict, exact, partial and type schemes, per label and
     over all labels, and target records are scored too (see :mod:`plannlp.evaluate.metrics`).
@@ -218,8 +294,12 @@ def evaluate(
         raise ValueError("the number of bootstrap resamples cannot be negative")
     if not 0 < confidence < 1:
         raise ValueError("confidence must lie strictly between 0 and 1")
+    examples = pair_documents(gold_docs, pred_docs)
+    if labels is None:
+        found = labels_of([d for ex in examples for d in (ex.reference, ex.predicted)])
+        labels = LABELS if set(found) <= set(LABELS) else found
     labels = tuple(labels)
-    documents = tuple(score_example(ex, labels) for ex in pair_documents(gold_docs, pred_docs))
+    documents = tuple(score_example(ex, labels) for ex in examples)
     intervals = _intervals(documents, labels, bootstrap, seed, confidence) if bootstrap and documents else {}
     return EvaluationResult(
         documents=documents,

@@ -8,7 +8,8 @@ cues, list item). A bidirectional LSTM reads the sentence; a linear-chain CRF la
 tags with Viterbi. A span's score is the mean of its words' tag probabilities under the
 emission softmax.
 
-Saved as data only: ``bilstm.safetensors`` (weights) and ``bilstm.json`` (vocabularies, sizes).
+Saved as data only: ``bilstm.safetensors`` (weights) and ``bilstm.json`` (vocabularies, sizes),
+beside the run record.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from plannlp.bio import tag_names, tags_to_spans
+from plannlp.contract import Tagger
+from plannlp.runrecord import RunRecord
 from plannlp.data import DataError, Document, Span
 from plannlp.labels import LABELS
 from plannlp.segment import Sentence
@@ -233,7 +236,7 @@ def _build_network(sizes: dict[str, int], n_flags: int, n_tags: int, settings: B
 # The tagger
 
 
-class BilstmTagger:
+class BilstmTagger(Tagger):
     system = SYSTEM
 
     def __init__(self, net: Any, vocabs: dict[str, Vocab], settings: BilstmSettings, word_dim: int) -> None:
@@ -241,7 +244,11 @@ class BilstmTagger:
         self.vocabs = vocabs
         self.settings = settings
         self.word_dim = word_dim
-        self.tags = tag_names(settings.labels, settings.scheme)
+        self.labels = tuple(settings.labels)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(tag_names(self.settings.labels, self.settings.scheme))
 
     # batches ---------------------------------------------------------------------------------
     def _batch(self, items: Sequence[SentenceInput], tags: Sequence[Sequence[str]] | None = None) -> dict[str, Any]:
@@ -357,53 +364,47 @@ class BilstmTagger:
             spans.extend(tags_to_spans(path, sentence.offsets, self.settings.scheme, scores=scores, repair=True))
         return spans
 
-    def predict(
-        self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]] | None = None
-    ) -> list[Document]:
-        from plannlp.segment import segment
-
-        out = []
-        for i, doc in enumerate(docs):
-            sents = tuple(sentences[i]) if sentences is not None else segment(doc.text)
-            inputs = document_inputs(doc.text, sents, self.settings)
-            spans = self._spans(sents, inputs) if sents else []
-            out.append(dataclasses.replace(doc, spans=tuple(spans), regions=None))
-        return out
+    def predict_spans(self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]) -> list[list[Span]]:
+        return [
+            self._spans(sents, document_inputs(doc.text, sents, self.settings)) if sents else []
+            for doc, sents in zip(docs, sentences)
+        ]
 
     # storage ---------------------------------------------------------------------------------
-    def save(self, directory: str | Path, **extra: Any) -> None:
+    def settings_json(self) -> dict[str, Any]:
+        return self.settings.to_json()
+
+    def save_files(self, directory: Path) -> dict[str, str]:
         from safetensors.torch import save_file
 
-        from plannlp.systems import write_manifest
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         save_file({k: v.contiguous() for k, v in self.net.state_dict().items()}, str(directory / WEIGHTS))
         meta = {
-            "settings": self.settings.to_json(), "word_dim": self.word_dim, "flags": _flag_names(),
-            "vocabs": {k: v.items for k, v in self.vocabs.items()},
+            "word_dim": self.word_dim, "flags": _flag_names(), "vocabs": {k: v.items for k, v in self.vocabs.items()},
         }  # fmt: skip
         (directory / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        write_manifest(directory, SYSTEM, settings=self.settings.to_json(), tags=self.tags, model_file=WEIGHTS, **extra)
+        return {"weights": WEIGHTS, "inputs": META}
 
     @classmethod
-    def load(cls, directory: str | Path) -> BilstmTagger:
+    def from_record(cls, directory: Path, record: RunRecord) -> BilstmTagger:
         import torch
         from safetensors.torch import load_file
 
-        directory = Path(directory)
-        if not (directory / WEIGHTS).is_file() or not (directory / META).is_file():
-            raise DataError(f"{directory}: the BiLSTM files {WEIGHTS} / {META} are missing")
-        meta = json.loads((directory / META).read_text(encoding="utf-8"))
+        record.expect(SYSTEM, directory)
+        meta = json.loads(record.file(directory, "inputs").read_text(encoding="utf-8"))
         if meta["flags"] != _flag_names():
             raise DataError(f"{directory}: saved with other layout flags than plannlp/resources/structure.json gives now")
-        settings = BilstmSettings.from_config(meta["settings"])
+        settings = BilstmSettings.from_config(dict(record.settings))
         vocabs = {k: Vocab(v[2:]) for k, v in meta["vocabs"].items()}
         torch.set_num_threads(settings.threads)
-        net = _build_network({k: len(v) for k, v in vocabs.items()}, len(meta["flags"]), len(tag_names(settings.labels, settings.scheme)), settings, meta["word_dim"])
-        net.load_state_dict(load_file(str(directory / WEIGHTS)))
+        n_tags = len(tag_names(settings.labels, settings.scheme))
+        net = _build_network({k: len(v) for k, v in vocabs.items()}, len(meta["flags"]), n_tags, settings, meta["word_dim"])
+        net.load_state_dict(load_file(str(record.file(directory, "weights"))))
         net.eval()
         return cls(net, vocabs, settings, meta["word_dim"])
+
+    @classmethod
+    def load(cls, directory: str | Path) -> BilstmTagger:
+        return cls.from_record(Path(directory), RunRecord.read(directory))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,7 +443,7 @@ class BilstmFolds:
             [self.inputs[t.doc_index][t.sentence_index] for t in used], [list(t.tags) for t in used], self.settings, self.vectors
         )
         return [
-            dataclasses.replace(self.docs[i], spans=tuple(tagger._spans(self.sentences[i], self.inputs[i])), regions=None)
+            Document(self.docs[i].id, self.docs[i].text, tuple(tagger._spans(self.sentences[i], self.inputs[i])), meta=self.docs[i].meta)
             for i in test
         ]
 
@@ -453,7 +454,7 @@ def bilstm_folds(config: dict[str, Any], config_path: Path | None) -> BilstmFold
 
 def train_from_config(config: dict[str, Any], config_path: Path, scorer: Any = None) -> Path:
     """Train on ``train_file`` (one file or a list), score ``dev_file``, save to ``output_dir``."""
-    from plannlp.baselines import read_split, strict_micro_f1, write_run_records
+    from plannlp.baselines import read_split, strict_micro_f1
 
     files = config.get("train_file")
     train_docs = [d for f in (files if isinstance(files, list) else [files]) for d in read_split(f, "train")]
@@ -467,11 +468,10 @@ def train_from_config(config: dict[str, Any], config_path: Path, scorer: Any = N
     tagger = BilstmTagger.fit(
         [folds.inputs[t.doc_index][t.sentence_index] for t in used], [list(t.tags) for t in used], folds.settings, folds.vectors
     )
-    dev_score = (scorer or strict_micro_f1)(dev_docs, tagger.predict([dataclasses.replace(d, spans=(), regions=None) for d in dev_docs]))
+    dev_score = (scorer or strict_micro_f1)(dev_docs, tagger.predict([Document(d.id, d.text, (), meta=d.meta) for d in dev_docs]))
     out_dir = Path(config.get("output_dir") or "models/bilstm")
     summary = {"dev_strict_micro_f1": dev_score, "train_documents": len(train_docs), "total_s": round(time.monotonic() - started, 1)}
-    tagger.save(out_dir, training=summary)
-    write_run_records(out_dir, {"system": SYSTEM, **{k: v for k, v in config.items() if k != "system"}}, summary)
+    tagger.save(out_dir, config={"system": SYSTEM, **{k: v for k, v in config.items() if k != "system"}}, metrics=summary)
     log.info("saved %s (dev strict micro F1 %.4f)", out_dir, dev_score)
     return out_dir
 

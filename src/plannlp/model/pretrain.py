@@ -29,7 +29,6 @@ import hashlib
 import json
 import math
 import os
-import random
 import re
 import shutil
 import time
@@ -42,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from plannlp.data import DataError
-from plannlp.model.train import rng_state, set_rng_state
+from plannlp.model import driver
+from plannlp.runrecord import RunRecord, code_revision
 
 CACHE_VERSION = 2
 CHECKPOINT = "checkpoint"
@@ -110,7 +110,7 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
 
 
 def load_pretrain_config(path: str | Path) -> PretrainConfig:
-    from plannlp.systems import read_yaml_config
+    from plannlp.yamlconfig import read_yaml_config
 
     path = Path(path)
     raw = dict(read_yaml_config(path, "name", "pretraining"))
@@ -598,28 +598,22 @@ def _dtype(name: str) -> Any:
 def save_checkpoint(directory: Path, model: Any, optimizer: Any, scheduler: Any, state: TrainerState,
                     data_fingerprint: str, dtype: str) -> None:
     """Write the checkpoint next to the old one, then swap, so a kill never leaves half of one."""
-    import torch
 
-    tmp = directory.with_name(directory.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    weights = {k: v.detach().to(_dtype(dtype)).contiguous() for k, v in model.state_dict().items()}
-    model.save_pretrained(str(tmp), state_dict=weights)
-    torch.save(
-        {
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "rng": rng_state(),
-            "state": asdict(state),
-            "data_fingerprint": data_fingerprint,
-        },
-        tmp / TRAINER_STATE,
-    )
-    old = directory.with_name(directory.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if directory.exists():
-        directory.rename(old)
-    tmp.rename(directory)
-    shutil.rmtree(old, ignore_errors=True)
+    def write(tmp: Path) -> None:
+        weights = {k: v.detach().to(_dtype(dtype)).contiguous() for k, v in model.state_dict().items()}
+        model.save_pretrained(str(tmp), state_dict=weights)
+        driver.save_state(
+            tmp / TRAINER_STATE,
+            {
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "rng": driver.rng_state(),
+                "state": asdict(state),
+                "data_fingerprint": data_fingerprint,
+            },
+        )
+
+    driver.swap_directory(write, directory)
 
 
 def _masked_lm_loss(encoder: Any, lm_head: Any, inputs: Any, attention: Any, labels: Any, reduction: str) -> Any:
@@ -728,14 +722,12 @@ def train_mlm(
         torch.set_num_threads(cfg.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     state = TrainerState()
-    random.seed(cfg.seed)
-    np.random.seed(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    driver.seed_everything(cfg.seed)
     resume = checkpoint_dir / TRAINER_STATE
     if resume.is_file():
         from transformers import AutoModelForMaskedLM
 
-        saved = torch.load(resume, map_location="cpu", weights_only=False)
+        saved = driver.load_state(resume)
         if saved["data_fingerprint"] != data_fingerprint:
             raise DataError(
                 f"{checkpoint_dir}: the checkpoint was trained on other data (text, exclusion or vocabulary changed);"
@@ -744,26 +736,18 @@ def train_mlm(
         model = AutoModelForMaskedLM.from_pretrained(str(checkpoint_dir), dtype=torch.float32)
     model.to(device)
     model.train()
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": cfg.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=(0.9, 0.98), eps=1e-6)
+    optimizer = driver.adamw(model, cfg.learning_rate, cfg.weight_decay, betas=(0.9, 0.98), eps=1e-6)
     # the factor reads ``state`` when called, so it follows the state restored below
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _lr_factor(step, state.train_seconds, cfg))
     if resume.is_file():
         state = TrainerState(**saved["state"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
-        set_rng_state(saved["rng"])
+        driver.set_rng_state(saved["rng"])
     state.runs += 1
 
     use_cuda = device.type == "cuda"
-    autocast = (
-        (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if cfg.bf16 and use_cuda else contextlib.nullcontext
-    )
+    autocast = driver.autocast_for(device, cfg.bf16)
     encoder = torch.compile(model.base_model) if cfg.compile and use_cuda else model.base_model
     eval_sets = {k: _eval_batches(b, special, cfg) for k, b in heldout.items() if len(b)}
 
@@ -791,55 +775,64 @@ def train_mlm(
     bar = tqdm(total=cfg.max_steps, initial=state.step, desc="pretrain", unit="step")
     stop_reason = "max_steps"
     last_step = min(cfg.max_steps, state.step + cfg.run_steps if cfg.run_steps else cfg.max_steps)
-    while state.step < cfg.max_steps:
+
+    def stop() -> str | None:
+        if state.step >= cfg.max_steps:
+            return "max_steps"
         if _progress(state.step, state.train_seconds, cfg) >= 1.0:
-            stop_reason = "schedule_minutes"
-            break
+            return "schedule_minutes"
         if time.monotonic() - run_started >= budget:
-            stop_reason = "max_minutes"
-            break
+            return "max_minutes"
         if state.step >= last_step:
-            stop_reason = "run_steps"
-            break
-        if state.position >= len(order):
-            state.epoch += 1
-            state.position = 0
-            order = permutation(state.epoch)
-        indices = order[state.position : state.position + cfg.batch_size].tolist()
-        state.position += len(indices)
-        input_ids, attention, word_ids = collate(train_blocks, indices, special)
-        generator = torch.Generator().manual_seed(cfg.seed * 1_000_003 + state.step)
-        masked, labels = whole_word_mask(input_ids, word_ids, special, cfg.mlm_probability, generator)
-        with autocast():
-            loss = _masked_lm_loss(
-                encoder, model.lm_head, masked.to(device), attention.to(device), labels.to(device), "mean"
-            )
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        state.step += 1
-        running += float(loss.detach())
-        running_n += 1
-        state.train_seconds = seconds_before + time.monotonic() - run_started
-        bar.update(1)
-        bar.set_postfix(loss=f"{running / running_n:.3f}")
-        if state.step % cfg.eval_every == 0 or state.step == cfg.max_steps:
-            record = {
-                "step": state.step,
-                "epoch": state.epoch,
-                "train_seconds": round(state.train_seconds, 1),
-                "train_loss": round(running / running_n, 4),
-                "lr": scheduler.get_last_lr()[0],
-                **evaluate(),
-            }
-            running, running_n = 0.0, 0
-            state.history.append(record)
-            _log(log_path, {"event": "eval", **record})
-        if time.monotonic() - last_checkpoint >= cfg.checkpoint_minutes * 60:
-            save_checkpoint(checkpoint_dir, model, optimizer, scheduler, state, data_fingerprint, cfg.checkpoint_dtype)
-            last_checkpoint = time.monotonic()
+            return "run_steps"
+        return None
+
+    def batches() -> Iterator[tuple[Any, Any, Any]]:
+        nonlocal order
+        while True:
+            if state.position >= len(order):
+                state.epoch += 1
+                state.position = 0
+                order = permutation(state.epoch)
+            indices = order[state.position : state.position + cfg.batch_size].tolist()
+            state.position += len(indices)
+            input_ids, attention, word_ids = collate(train_blocks, indices, special)
+            generator = torch.Generator().manual_seed(cfg.seed * 1_000_003 + state.step)
+            masked, labels = whole_word_mask(input_ids, word_ids, special, cfg.mlm_probability, generator)
+            yield masked, attention, labels
+
+    def loss_of(batch: tuple[Any, Any, Any]) -> Any:
+        masked, attention, labels = batch
+        return _masked_lm_loss(encoder, model.lm_head, masked.to(device), attention.to(device), labels.to(device), "mean")
+
+    reason = stop()
+    if reason is None:
+        for loss in driver.optimizer_steps(batches(), loss_of, model, optimizer, scheduler, 1.0, autocast):
+            state.step += 1
+            running += loss
+            running_n += 1
+            state.train_seconds = seconds_before + time.monotonic() - run_started
+            bar.update(1)
+            bar.set_postfix(loss=f"{running / running_n:.3f}")
+            if driver.due(state.step, cfg.eval_every) or state.step == cfg.max_steps:
+                record = {
+                    "step": state.step,
+                    "epoch": state.epoch,
+                    "train_seconds": round(state.train_seconds, 1),
+                    "train_loss": round(running / running_n, 4),
+                    "lr": scheduler.get_last_lr()[0],
+                    **evaluate(),
+                }
+                running, running_n = 0.0, 0
+                state.history.append(record)
+                _log(log_path, {"event": "eval", **record})
+            if time.monotonic() - last_checkpoint >= cfg.checkpoint_minutes * 60:
+                save_checkpoint(checkpoint_dir, model, optimizer, scheduler, state, data_fingerprint, cfg.checkpoint_dtype)
+                last_checkpoint = time.monotonic()
+            reason = stop()
+            if reason is not None:
+                break
+    stop_reason = reason or stop_reason
     bar.close()
     if state.history[-1]["step"] != state.step:
         record = {"step": state.step, "epoch": state.epoch, "train_seconds": round(state.train_seconds, 1),
@@ -870,14 +863,43 @@ def _hardware() -> str:
     return f"CPU ({name}, {cores} cores, torch threads {torch.get_num_threads()})"
 
 
+ENCODER_SYSTEM = "encoder"  # a pretrained encoder: a run record, but no tagger to load
+
+
+def encoder_record(summary: dict[str, Any], files: dict[str, str]) -> RunRecord:
+    """The run record of a pretrained encoder, from the pretraining summary."""
+    config_keys = ("name", "config", "output_dir", "init_from", "max_steps", "schedule_minutes", "learning_rate",
+                   "batch_size", "max_seq_len")  # fmt: skip
+    return RunRecord(
+        system=ENCODER_SYSTEM,
+        settings=dict(summary.get("model", {})),
+        files=files,
+        code_revision=str(summary.get("code_revision", "unknown")),
+        data={"text": {"path": str(summary.get("config")), "checksum": str(summary["data_fingerprint"])}}
+        if summary.get("data_fingerprint") else {},
+        config={k: summary[k] for k in config_keys if k in summary},
+        metrics={k: v for k, v in summary.items() if k not in config_keys and k != "model"},
+    )
+
+
+def read_encoder_summary(directory: str | Path) -> dict[str, Any]:
+    """The pretraining summary of an encoder folder, rebuilt from its run record."""
+    record = RunRecord.read(directory)
+    record.expect(ENCODER_SYSTEM, directory)
+    return {**record.config, "model": dict(record.settings), **record.metrics}
+
+
 def export_encoder(model: Any, tokenizer: Any, out_dir: Path, summary: dict[str, Any], dtype: str) -> Path:
-    """A Hugging Face model directory (weights, config, tokenizer, README.md, pretrain.json)."""
+    """A Hugging Face model directory (safetensors weights, config, tokenizer, README.md) with its run record."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    before = {p.name for p in out_dir.iterdir()}
     weights = {k: v.detach().to(_dtype(dtype)).contiguous() for k, v in model.state_dict().items()}
-    model.save_pretrained(str(out_dir), state_dict=weights)
+    model.save_pretrained(str(out_dir), state_dict=weights, safe_serialization=True)
     tokenizer.save_pretrained(str(out_dir))
-    (out_dir / "pretrain.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    written = sorted({p.name for p in out_dir.iterdir() if p.is_file()} - before - {"model.safetensors", "config.json"})
+    files = {"weights": "model.safetensors", "model_config": "config.json", **{f"tokenizer:{n}": n for n in written}}
     (out_dir / "README.md").write_text(model_card(summary), encoding="utf-8")
+    encoder_record(summary, {**files, "card": "README.md"}).write(out_dir)
     return out_dir
 
 
@@ -1025,6 +1047,8 @@ def pretrain(config_path: str | Path) -> Path:
         },
         "train_plan_ids": sorted(d.id for d in train_docs if d.kind == "plan"),
         "history": state.history,
+        "code_revision": code_revision(),
+        "data_fingerprint": fingerprint,
     }
     return export_encoder(model, tokenizer, Path(cfg.output_dir), summary, cfg.train.export_dtype)
 

@@ -15,7 +15,6 @@ is the mean, over its words, of the probability of the tag chosen for the word.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,12 +24,13 @@ from typing import Any
 import numpy as np
 
 from plannlp.bio import allowed_transition, tag_names, tags_to_spans
-from plannlp.data import DataError, Document
+from plannlp.contract import Tagger
+from plannlp.data import DataError, Document, Span
 from plannlp.labels import LABELS
 from plannlp.model.align import Alignment, align, word_encoder, word_pieces
 from plannlp.model.windows import merge_windows, plan_windows
-from plannlp.segment import Sentence, segment
-from plannlp.systems import read_manifest, write_manifest
+from plannlp.runrecord import RunRecord
+from plannlp.segment import Sentence
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,11 @@ class _Window:
     alignment: Alignment
 
 
-class TransformerTagger:
+WEIGHTS_FILE = "model.safetensors"
+MODEL_CONFIG_FILE = "config.json"
+
+
+class TransformerTagger(Tagger):
     """Token classifier over words; see the module docstring for how it predicts."""
 
     system = SYSTEM
@@ -120,13 +124,15 @@ class TransformerTagger:
         batch_size: int = 32,
         device: str | None = None,
         bf16: bool = True,
+        labels: Sequence[str] = LABELS,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.scheme = scheme
-        self.tags = tag_names(LABELS, scheme)
+        self.labels = tuple(labels)
+        self._tags = tuple(tag_names(self.labels, scheme))
         id2label = {int(k): v for k, v in model.config.id2label.items()}
-        if [id2label.get(i) for i in range(len(self.tags))] != self.tags:
+        if tuple(id2label.get(i) for i in range(len(self.tags))) != self.tags:
             raise DataError(f"model labels {id2label} differ from the {scheme} tags {self.tags}")
         self.max_length = min(max_length, position_limit(model.config))
         if self.max_length < 3:
@@ -141,6 +147,10 @@ class TransformerTagger:
         self.truncated_pieces = 0  # subwords of over-long words cut in the last predict call
 
     @property
+    def tags(self) -> tuple[str, ...]:
+        return self._tags
+
+    @property
     def budget(self) -> int:
         """Subword positions per window (``<s>`` and ``</s>`` take two)."""
         return self.max_length - 2
@@ -153,30 +163,36 @@ class TransformerTagger:
         encoder: str | Path,
         tokenizer: str | Path | None = None,
         scheme: str = "BIO",
+        labels: Sequence[str] = LABELS,
         **options: Any,
     ) -> TransformerTagger:
         """A tagger with a fresh classification head on a pretrained encoder (hub name such as
         ``vinai/phobert-base-v2`` or a local directory); the tokenizer defaults to the encoder's."""
         from transformers import AutoModelForTokenClassification
 
-        tags = tag_names(LABELS, scheme)
+        tags = tag_names(labels, scheme)
         model = AutoModelForTokenClassification.from_pretrained(
             str(encoder),
             num_labels=len(tags),
             id2label=dict(enumerate(tags)),
             label2id={t: i for i, t in enumerate(tags)},
         )
-        return cls(model, load_tokenizer(tokenizer or encoder), scheme=scheme, **options)
+        return cls(model, load_tokenizer(tokenizer or encoder), scheme=scheme, labels=labels, **options)
 
     @classmethod
     def from_scratch(
-        cls, tokenizer: str | Path, architecture: dict[str, Any], scheme: str = "BIO", **options: Any
+        cls,
+        tokenizer: str | Path,
+        architecture: dict[str, Any],
+        scheme: str = "BIO",
+        labels: Sequence[str] = LABELS,
+        **options: Any,
     ) -> TransformerTagger:
         """A randomly initialised RoBERTa-style tagger (``architecture``: RobertaConfig fields)."""
         from transformers import AutoModelForTokenClassification, RobertaConfig
 
         tok = load_tokenizer(tokenizer)
-        tags = tag_names(LABELS, scheme)
+        tags = tag_names(labels, scheme)
         config = RobertaConfig(
             vocab_size=len(tok),
             pad_token_id=tok.pad_token_id,
@@ -187,7 +203,7 @@ class TransformerTagger:
             label2id={t: i for i, t in enumerate(tags)},
             **{"max_position_embeddings": PHOBERT_POSITIONS + 2, **architecture},
         )
-        return cls(AutoModelForTokenClassification.from_config(config), tok, scheme=scheme, **options)
+        return cls(AutoModelForTokenClassification.from_config(config), tok, scheme=scheme, labels=labels, **options)
 
     # encoding -------------------------------------------------------------------------
 
@@ -255,66 +271,57 @@ class TransformerTagger:
         scores = [min(1.0, max(0.0, s)) for s in scores]
         return tags_to_spans(tags, sentence.offsets, self.scheme, scores=scores)
 
-    def predict(
-        self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]] | None = None
-    ) -> list[Document]:
-        if sentences is None:
-            sentences = [segment(doc.text) for doc in docs]
-        if len(sentences) != len(docs):
-            raise ValueError(f"{len(sentences)} segmentations for {len(docs)} documents")
+    def predict_spans(
+        self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]
+    ) -> list[list[Span]]:
         flat = [(d, s) for d, doc_sents in enumerate(sentences) for s in doc_sents]
         log_probs = self.word_log_probs([[t.form for t in s.tokens] for _, s in flat])
-        spans: list[list] = [[] for _ in docs]
+        spans: list[list[Span]] = [[] for _ in docs]
         for (d, sentence), lp in zip(flat, log_probs):
             spans[d].extend(self.decode(lp, sentence))
         if self.truncated_pieces:
             log.info("cut %d subwords from words longer than %d subwords", self.truncated_pieces, self.budget)
-        return [doc.with_spans(s) for doc, s in zip(docs, spans)]
+        return spans
 
     # persistence ----------------------------------------------------------------------
 
-    def settings(self) -> dict[str, Any]:
+    def settings_json(self) -> dict[str, Any]:
         return {
             "scheme": self.scheme,
-            "tags": self.tags,
             "max_length": self.max_length,
             "stride": self.stride,
             "batch_size": self.batch_size,
         }
 
-    def save(self, directory: str | Path, **extra: Any) -> None:
-        """Model weights and config, tokenizer files, ``labels.json`` and ``plannlp.json``."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(str(directory))
+    def save_files(self, directory: Path) -> dict[str, str]:
+        """Weights as safetensors, Hugging Face's model config, the tokenizer's vocabulary files."""
+        before = {p.name for p in directory.iterdir()}
+        self.model.save_pretrained(str(directory), safe_serialization=True)
         self.tokenizer.save_pretrained(str(directory))
-        (directory / "labels.json").write_text(
-            json.dumps({"scheme": self.scheme, "tags": self.tags}, ensure_ascii=False, indent=2) + "\n",
-            encoding="utf-8",
-        )
-        write_manifest(directory, SYSTEM, **self.settings(), **extra)
+        written = sorted({p.name for p in directory.iterdir() if p.is_file()} - before - {WEIGHTS_FILE, MODEL_CONFIG_FILE})
+        return {"weights": WEIGHTS_FILE, "model_config": MODEL_CONFIG_FILE, **{f"tokenizer:{n}": n for n in written}}
+
+    @classmethod
+    def from_record(
+        cls, directory: Path, record: RunRecord, device: str | None = None, **overrides: Any
+    ) -> TransformerTagger:
+        from transformers import AutoModelForTokenClassification
+
+        record.expect(SYSTEM, directory)
+        record.file(directory, "weights")
+        record.file(directory, "model_config")
+        # safetensors only: a folder that also holds a pickled pytorch_model.bin never has it read
+        model = AutoModelForTokenClassification.from_pretrained(str(directory), use_safetensors=True)
+        options = {k: record.settings[k] for k in ("scheme", "max_length", "stride", "batch_size") if k in record.settings}
+        labels = record.labels or LABELS
+        tagger = cls(model, load_tokenizer(directory), device=device, labels=labels, **{**options, **overrides})
+        if record.tags and tuple(record.tags) != tagger.tags:
+            raise DataError(f"{directory}: saved tags {list(record.tags)} differ from {list(tagger.tags)}")
+        return tagger
 
     @classmethod
     def load(cls, directory: str | Path, device: str | None = None, **overrides: Any) -> TransformerTagger:
-        from transformers import AutoModelForTokenClassification
-
-        directory = Path(directory)
-        manifest = read_manifest(directory)
-        if manifest["system"] != SYSTEM:
-            raise DataError(f"{directory}: a {manifest['system']} model, not a {SYSTEM} one")
-        model = AutoModelForTokenClassification.from_pretrained(str(directory))
-        options = {k: manifest[k] for k in ("scheme", "max_length", "stride", "batch_size") if k in manifest}
-        tagger = cls(model, load_tokenizer(directory), device=device, **{**options, **overrides})
-        if "tags" in manifest and manifest["tags"] != tagger.tags:
-            raise DataError(f"{directory}: saved tags {manifest['tags']} differ from {tagger.tags}")
-        return tagger
-
-
-def train_from_config(config: dict[str, Any], config_path: str | Path | None = None) -> Path:
-    """``plannlp.systems.train`` entry point; the training loop lives in :mod:`plannlp.model.train`."""
-    from plannlp.model.train import train_from_config as train
-
-    return train(config, config_path)
+        return cls.from_record(Path(directory), RunRecord.read(directory), device=device, **overrides)
 
 
 def load_tokenizer(name_or_path: str | Path) -> Any:

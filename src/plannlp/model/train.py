@@ -10,10 +10,11 @@ epoch number, so a resumed run sees the same batches (and ends with the same wei
 as an uninterrupted one. A finished run is not trained again; rerunning it with a changed
 config or changed data files is an error. ``max_minutes`` bounds the training time.
 
-Output (``<output_dir>``): the best model (weights, tokenizer files, ``labels.json``,
-``plannlp.json``), ``train_config.yaml`` (the config with everything resolved: seed, tag order,
-max length, selection metric) and ``metrics.json`` (dev metrics of the selected epoch, the
-per-epoch history, data counts and checksums, code revision, training time); with no
+Output (``<output_dir>``): the best model (``model.safetensors``, Hugging Face's ``config.json``,
+tokenizer files) and its run record ``plannlp.json`` (:mod:`plannlp.runrecord`: the config with
+everything resolved — seed, label set, tag order, max length, selection metric —, data checksums,
+code revision, and as metrics the dev scores of the selected epoch, the per-epoch history, data
+counts and training time); with no
 pretrained encoder, also ``tokenizer/``, the vocabulary built from the training text.
 
 Training data: the gold documents' sentences that lie wholly inside a labelled region
@@ -24,13 +25,10 @@ on word boundaries, are dropped and counted. Long sentences are split into windo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import random
 import shutil
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -40,10 +38,15 @@ import numpy as np
 
 from plannlp.bio import tag_names
 from plannlp.data import DataError, Document
-from plannlp.io import atomic_writer, read_documents
-from plannlp.labels import LABELS
+from plannlp.evaluate import evaluate
+from plannlp.io import read_documents
+from plannlp.labels import label_set
+from plannlp.model import driver
+from plannlp.model.driver import rng_state, set_rng_state  # noqa: F401  (imported from here by older code)
+from plannlp.model.tagger import TransformerTagger
+from plannlp.model.vocab import build_phobert_vocab
+from plannlp.runrecord import RunRecord, data_checksums, file_checksum
 from plannlp.segment import Sentence, segment_many
-from plannlp.systems import code_revision
 from plannlp.training_data import SentenceCounts, TaggedSentence, tagged_sentences
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,7 @@ class TrainConfig:
     vocab_size: int = 8000  # for a built tokenizer
     min_frequency: int = 2
     scheme: str = "BIO"
+    labels: list[str] | None = None  # the model's label set (default: the spec's five)
     max_length: int = 256  # positions, <s> and </s> included
     stride: int = 64  # subwords shared by consecutive windows of a long sentence
     learning_rate: float = 5e-5
@@ -114,13 +118,20 @@ class TrainConfig:
     def out_dir(self) -> Path:
         return Path(self.output_dir or Path("models") / (self.run or "transformer"))
 
+    @property
+    def label_set(self) -> tuple[str, ...]:
+        try:
+            return label_set(self.labels, "config")
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+
 
 # -- data ------------------------------------------------------------------------------------
 
 
 @dataclass
 class DataCounts(SentenceCounts):
-    """Sentence counts plus what windowing did to them (logged, and kept in metrics.json)."""
+    """Sentence counts plus what windowing did to them (logged, and kept in the run record's metrics)."""
 
     sentences_split: int = 0
     windows: int = 0
@@ -133,59 +144,13 @@ def load_split(path: str | Path, jobs: int) -> tuple[list[Document], list[tuple[
     return docs, list(segment_many((d.text for d in docs), n_jobs=jobs))
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return "sha256:" + digest.hexdigest()
+file_sha256 = file_checksum  # the one checksum format, under its old name here
 
 
 def strict_f1_scorer(gold: Sequence[Document], predicted: Sequence[Document]) -> tuple[float, dict[str, Any]]:
     """Strict micro F1 of ``plannlp.evaluate`` (spans outside gold regions are not scored)."""
-    from plannlp.evaluate import evaluate
-
     report = evaluate(gold, predicted, bootstrap=0).to_json()
     return float(report["strict"]["micro"]["f1"]), {"strict": report["strict"], "exact": report.get("exact")}
-
-
-# -- checkpoints -----------------------------------------------------------------------------
-
-
-def rng_state() -> dict[str, Any]:
-    """Every random generator's state, so a resumed run continues the same random sequence."""
-    import torch
-
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    import torch
-
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def _seed_everything(seed: int) -> None:
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def _save_tagger_atomically(tagger, directory: Path, **extra: Any) -> None:
-    tmp = directory.with_name(directory.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tagger.save(tmp, **extra)
-    shutil.rmtree(directory, ignore_errors=True)
-    os.replace(tmp, directory)
 
 
 # -- training --------------------------------------------------------------------------------
@@ -228,8 +193,6 @@ def epoch_batches(
 
 
 def _build_tokenizer(cfg: TrainConfig, sentences: Sequence[Sequence[Sentence]], out: Path) -> Path:
-    from plannlp.model.vocab import build_phobert_vocab
-
     if (out / "vocab.txt").is_file() and (out / "bpe.codes").is_file():
         return out
     words = ([t.form for t in s.tokens] for doc in sentences for s in doc)
@@ -238,10 +201,9 @@ def _build_tokenizer(cfg: TrainConfig, sentences: Sequence[Sequence[Sentence]], 
 
 
 def _make_tagger(cfg: TrainConfig, train_sentences: Sequence[Sequence[Sentence]], run_dir: Path):
-    from plannlp.model.tagger import TransformerTagger
-
     options = {
         "scheme": cfg.scheme,
+        "labels": cfg.label_set,
         "max_length": cfg.max_length,
         "stride": cfg.stride,
         "batch_size": cfg.eval_batch_size,
@@ -268,18 +230,6 @@ def _examples(tagger, sentences: Sequence[TaggedSentence], counts: DataCounts) -
     return rows
 
 
-def _optimizer(model, cfg: TrainConfig):
-    import torch
-
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        if not param.requires_grad:
-            continue
-        (no_decay if param.ndim < 2 or "LayerNorm" in name or name.endswith(".bias") else decay).append(param)
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.learning_rate)
-
-
 def train_from_config(
     config: dict[str, Any],
     config_path: str | Path | None = None,
@@ -299,31 +249,29 @@ def train_from_config(
     cfg = TrainConfig.from_mapping(config, Path(config_path) if config_path else None)
     scorer = scorer or strict_f1_scorer
     run_dir = cfg.out_dir
+    labels = cfg.label_set
     resolved = {
         "system": "transformer",
         **asdict(cfg),
-        "tags": tag_names(LABELS, cfg.scheme),
-        "labels": list(LABELS),
+        "tags": tag_names(labels, cfg.scheme),
+        "labels": list(labels),
         "selection_metric": SELECTION_METRIC,
     }
-    data = {"train_file": str(cfg.train_file), "train_sha256": file_sha256(cfg.train_file)}
-    if cfg.dev_file:
-        data.update(dev_file=str(cfg.dev_file), dev_sha256=file_sha256(cfg.dev_file))
-    if (run_dir / "metrics.json").is_file() and not (run_dir / CHECKPOINT).exists():
+    data = data_checksums(train=cfg.train_file, dev=cfg.dev_file)
+    if (run_dir / "plannlp.json").is_file() and not (run_dir / CHECKPOINT).exists():
         _check_same_run(run_dir, resolved, data)
         log.info("%s is already trained; delete it to train again", run_dir)
         return run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
 
     train_docs, train_sents = load_split(cfg.train_file, cfg.segment_jobs)
     dev_docs, dev_sents = load_split(cfg.dev_file, cfg.segment_jobs) if cfg.dev_file else ([], [])
     counts = DataCounts()
-    train_tagged = tagged_sentences(train_docs, train_sents, cfg.scheme, counts)
+    train_tagged = tagged_sentences(train_docs, train_sents, cfg.scheme, counts, labels)
     if not train_tagged:
         raise DataError(f"{cfg.train_file}: no sentence inside a labelled region to train on")
 
-    _seed_everything(cfg.seed)
+    driver.seed_everything(cfg.seed)
     tagger = _make_tagger(cfg, train_sents, run_dir)
     resolved["max_length"] = tagger.max_length
     resolved["stride"] = tagger.stride
@@ -343,7 +291,7 @@ def train_from_config(
 
     model = tagger.model
     device = torch.device(tagger.device)
-    optimizer = _optimizer(model, cfg)
+    optimizer = driver.adamw(model, cfg.learning_rate, cfg.weight_decay)
     steps_per_epoch = len(batches_of(0))
     total_steps = steps_per_epoch * cfg.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
@@ -351,66 +299,59 @@ def train_from_config(
     state: dict[str, Any] = {
         "epoch": 0, "step_in_epoch": 0, "global_step": 0, "best_f1": -1.0, "best_epoch": None,
         "bad_epochs": 0, "history": [], "elapsed": 0.0, "stopped_early": False,
-    }
+    }  # fmt: skip
     ckpt_path = run_dir / CHECKPOINT / "state.pt"
     if ckpt_path.is_file():
-        saved = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        if saved["config"] != resolved or saved["data"] != data:
+        saved = driver.load_state(ckpt_path)
+        if saved["config"] != json.loads(json.dumps(resolved)) or saved["data"] != data:
             raise DataError(
                 f"{run_dir}: the checkpoint was made with a different config or data; delete {run_dir} to restart"
             )
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
-        set_rng_state(saved["rng"])
+        driver.set_rng_state(saved["rng"])
         state = saved["state"]
         log.info("resuming %s at epoch %d, step %d", run_dir, state["epoch"] + 1, state["global_step"])
 
+    budget = driver.TimeBudget(None if cfg.max_minutes is None else 60 * cfg.max_minutes, state["elapsed"])
+    stopping = driver.EarlyStopping(cfg.patience if dev_docs else 0, state["best_f1"], state["bad_epochs"])
+
     def checkpoint() -> None:
-        state["elapsed"] = elapsed_before + time.monotonic() - started
-        ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save(
+        state["elapsed"] = budget.elapsed
+        state["best_f1"], state["bad_epochs"] = stopping.best, stopping.bad
+        driver.save_state(
+            ckpt_path,
             {
-                "config": resolved, "data": data, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "rng": rng_state(), "state": state,
+                "config": json.loads(json.dumps(resolved)), "data": data, "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "rng": driver.rng_state(), "state": state,
             },
-            tmp,
-        )
-        os.replace(tmp, ckpt_path)
+        )  # fmt: skip
 
-    elapsed_before = state["elapsed"]
+    def loss_of(indices: list[int]) -> Any:
+        batch = collate([dataset[i] for i in indices])
+        return model(**{k: v.to(device) for k, v in batch.items()}).loss
 
-    def over_budget() -> bool:
-        return cfg.max_minutes is not None and elapsed_before + time.monotonic() - started > 60 * cfg.max_minutes
-
-    autocast = cfg.bf16 and device.type == "cuda"
+    autocast = driver.autocast_for(device, cfg.bf16)
     progress = tqdm(total=total_steps, initial=state["global_step"], desc=f"train {cfg.run}", unit="step")
     while state["epoch"] < cfg.epochs and not state["stopped_early"]:
         epoch = state["epoch"]
-        batches = batches_of(epoch)
+        batches = batches_of(epoch)[state["step_in_epoch"] :]
         model.train()
         losses = state.setdefault("epoch_losses", [])  # kept in the checkpoint for a resumed epoch
-        for b in range(state["step_in_epoch"], steps_per_epoch):
-            batch = collate([dataset[i] for i in batches[b]])
-            batch = {k: v.to(device) for k, v in batch.items()}
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-                loss = model(**batch).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(loss.item())
+        steps = driver.optimizer_steps(batches, loss_of, model, optimizer, scheduler, cfg.max_grad_norm, autocast)
+        for loss in steps:
+            losses.append(loss)
             state["global_step"] += 1
-            state["step_in_epoch"] = b + 1
+            state["step_in_epoch"] += 1
             progress.update(1)
-            progress.set_postfix(loss=f"{losses[-1]:.4f}")
-            if cfg.checkpoint_steps and state["global_step"] % cfg.checkpoint_steps == 0 and b + 1 < steps_per_epoch:
+            progress.set_postfix(loss=f"{loss:.4f}")
+            if driver.due(state["global_step"], cfg.checkpoint_steps) and state["step_in_epoch"] < steps_per_epoch:
                 checkpoint()
             if on_step is not None:
                 on_step(state["global_step"])
-            if over_budget():
+            if budget.over():
                 state["stopped_early"] = True
                 log.info("stopping: past the %s-minute training budget", cfg.max_minutes)
                 break
@@ -422,34 +363,28 @@ def train_from_config(
             record["dev_f1"] = f1
         else:  # no dev set: the last epoch is the one kept
             f1, details = float(epoch), {}
-        improved = f1 > state["best_f1"]
-        if improved:
-            state.update(best_f1=f1, best_epoch=epoch + 1, bad_epochs=0, best_details=details)
-            _save_tagger_atomically(tagger, run_dir / BEST)
-        else:
-            state["bad_epochs"] += 1
+        if stopping.update(f1):
+            state.update(best_epoch=epoch + 1, best_details=details)
+            driver.swap_directory(tagger.save, run_dir / BEST)
         state["history"].append(record)
         log.info("epoch %s", json.dumps(record))
         state["epoch"] = epoch + 1
         state["step_in_epoch"] = 0
         state["epoch_losses"] = []
-        if dev_docs and cfg.patience and state["bad_epochs"] >= cfg.patience:
+        if stopping.stop:
             state["stopped_early"] = True
         checkpoint()
     progress.close()
 
-    elapsed = elapsed_before + time.monotonic() - started
     summary = {
         "run": cfg.run,
-        "code_revision": code_revision(),
-        "data": data,
         "selection_metric": SELECTION_METRIC,
         "best_epoch": state["best_epoch"],
-        "dev_strict_micro_f1": state["best_f1"] if dev_docs else None,
+        "dev_strict_micro_f1": stopping.best if dev_docs else None,
         "stopped_early": state["stopped_early"],
         "epochs_run": state["epoch"],
         "steps": state["global_step"],
-        "train_seconds": round(elapsed, 1),
+        "train_seconds": round(budget.elapsed, 1),
     }
     metrics = {
         **summary,
@@ -458,16 +393,12 @@ def train_from_config(
         "data_counts": asdict(counts),
         "device": str(device),
     }
-    _finish(run_dir, resolved, summary, metrics)
+    _finish(run_dir, resolved, metrics, data)
     return run_dir
 
 
-def _finish(run_dir: Path, resolved: dict[str, Any], summary: dict[str, Any], metrics: dict[str, Any]) -> None:
-    """Move the selected model into ``run_dir`` and write the run's records; drop the checkpoint."""
-    import yaml
-
-    from plannlp.systems import read_manifest, write_manifest
-
+def _finish(run_dir: Path, resolved: dict[str, Any], metrics: dict[str, Any], data: dict[str, Any]) -> None:
+    """Move the selected model into ``run_dir``, complete its run record; drop the checkpoint."""
     best = run_dir / BEST
     for item in best.iterdir():
         target = run_dir / item.name
@@ -475,26 +406,21 @@ def _finish(run_dir: Path, resolved: dict[str, Any], summary: dict[str, Any], me
             shutil.rmtree(target)
         os.replace(item, target)
     best.rmdir()
-    manifest = read_manifest(run_dir)
-    manifest.pop("system")
-    write_manifest(run_dir, "transformer", **manifest, training=summary)
-    with atomic_writer(run_dir / "train_config.yaml") as fh:
-        yaml.safe_dump(resolved, fh, allow_unicode=True, sort_keys=False)
-    with atomic_writer(run_dir / "metrics.json") as fh:
-        fh.write(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")
+    saved = RunRecord.read(run_dir)
+    record = RunRecord(**{**saved.__dict__, "config": resolved, "metrics": metrics, "data": data})
+    record.write(run_dir)
     shutil.rmtree(run_dir / CHECKPOINT, ignore_errors=True)
-    log.info("saved %s (dev strict F1 %s, epoch %s)", run_dir, summary["dev_strict_micro_f1"], summary["best_epoch"])
+    log.info("saved %s (dev strict F1 %s, epoch %s)", run_dir, metrics["dev_strict_micro_f1"], metrics["best_epoch"])
 
 
-def _check_same_run(run_dir: Path, resolved: dict[str, Any], data: dict[str, str]) -> None:
+def _check_same_run(run_dir: Path, resolved: dict[str, Any], data: dict[str, Any]) -> None:
     """A finished run is reused only for the same config and the same data files."""
-    import yaml
-
-    saved = yaml.safe_load((run_dir / "train_config.yaml").read_text(encoding="utf-8"))
+    saved = RunRecord.read(run_dir)
     ignore = {"max_length", "stride"}  # resolved against the model after loading it
     current = json.loads(json.dumps(resolved))
-    if {k: v for k, v in saved.items() if k not in ignore} != {k: v for k, v in current.items() if k not in ignore}:
+    if {k: v for k, v in saved.config.items() if k not in ignore} != {
+        k: v for k, v in current.items() if k not in ignore
+    }:
         raise DataError(f"{run_dir} was trained with a different config; delete it or change 'run'")
-    recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))["data"]
-    if recorded != data:
+    if json.loads(json.dumps(saved.data)) != json.loads(json.dumps(data)):
         raise DataError(f"{run_dir} was trained on different data files; delete it to train again")

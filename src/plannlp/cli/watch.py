@@ -1,0 +1,67 @@
+"""`plannlp watch SOURCES.yaml --out DIR` and `plannlp doctype train|predict`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from plannlp.cli.app import app
+
+doctype_app = typer.Typer(help="The document-type classifier (health plan / health news / other).",
+                          no_args_is_help=True)
+app.add_typer(doctype_app, name="doctype")
+
+
+@app.command()
+def watch(
+    sources: Path = typer.Argument(..., help="SOURCES.yaml: the portals to watch (sitemaps, feeds, listings)"),
+    out: Path = typer.Option(..., "--out", help="watch folder: state, pages, dataset.jsonl (created)"),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="tagger model (default: models/default)"),
+    doctype_model: Optional[Path] = typer.Option(None, "--doctype-model", help="default: models/doctype"),
+    engine: str = typer.Option("local", "--engine", help="local | ray (ray: not built yet, issue 14)"),
+    keep: str = typer.Option("health-plan,health-news", help="document types to tag, comma-separated"),
+    delay: Optional[float] = typer.Option(None, help="seconds between two requests to one host (default: SOURCES.yaml or 1)"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="cleaning/segmentation processes"),
+    progress: bool = typer.Option(False, help="show the scraper's progress bar"),
+) -> None:
+    """Discover, fetch, classify and tag the newly published documents; a rerun does only what is new."""
+    from plannlp.watch import run_watch
+
+    report = run_watch(
+        sources, out, model=model, doctype_model=doctype_model, engine=engine,
+        keep=tuple(k.strip() for k in keep.split(",") if k.strip()), delay=delay, n_jobs=jobs, progress=progress,
+    )
+    typer.echo(report.format())
+
+
+@doctype_app.command("train")
+def doctype_train(
+    labels: Path = typer.Option(Path("corpus/doclabels.tsv"), help="document labels (doc, shared_path, label, ...)"),
+    corpus: Path = typer.Option(Path("corpus"), help="corpus folder (clean/<id>.txt)"),
+    shared: Optional[Path] = typer.Option(Path("../shared/plans"), help="shared/plans folder for rows not in the corpus"),
+    out: Path = typer.Option(Path("models/doctype"), help="model folder (created)"),
+    folds: int = typer.Option(5, help="cross-validation folds"),
+) -> None:
+    """Choose a setting by cross-validation, fit on all labels, write model.json and plannlp.json."""
+    from plannlp.classify import train
+
+    shared_dir = shared if shared is not None and shared.is_dir() else None
+    run = train(labels, corpus, shared_dir, out, folds=folds, progress=True)
+    typer.echo(json.dumps({"settings": run["settings"], "labels": run["labels"], "cv": run["cv"]}, indent=2))
+
+
+@doctype_app.command("predict")
+def doctype_predict(
+    files: list[Path] = typer.Argument(..., help="text files"),
+    model: Optional[Path] = typer.Option(None, "--model", help="default: models/doctype"),
+) -> None:
+    """Print each file's document type and score."""
+    from plannlp.classify import DocTypeModel
+
+    m = DocTypeModel.load(model)
+    for f in files:
+        p = m.predict(f.read_text(encoding="utf-8", errors="replace"))
+        typer.echo(f"{p.label}\t{p.score:.3f}\t{f}")

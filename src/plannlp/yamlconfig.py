@@ -1,0 +1,24 @@
+"""Committed YAML configs (training and pretraining) read with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from plannlp.data import DataError
+
+
+def read_yaml_config(config_path: str | Path, required: str, what: str) -> dict[str, Any]:
+    """A committed YAML config as a dict; clear errors for a missing file, bad YAML or no ``required`` key."""
+    path = Path(config_path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such config file")
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(config, dict) or required not in config:
+        raise DataError(f"{path}: a {what} config is a mapping with a {required!r} key")
+    return config
