@@ -52,6 +52,36 @@ register(
     )
 )
 
+
+
+# The BiLSTM-CRF (torch) and the combination are imported only when used.
+def _bilstm_load(directory: Path, record: RunRecord) -> Tagger:
+    from plannlp.model.bilstm import BilstmTagger
+
+    return BilstmTagger.from_record(directory, record)
+
+
+def _bilstm_train(config: dict[str, Any], config_path: Path) -> Path:
+    from plannlp.model.bilstm import train_from_config
+
+    return train_from_config(config, config_path)
+
+
+def _combined_load(directory: Path, record: RunRecord) -> Tagger:
+    from plannlp.baselines.combine import CombinedTagger
+
+    return CombinedTagger.from_record(directory, record)
+
+
+def _combined_train(config: dict[str, Any], config_path: Path) -> Path:
+    from plannlp.baselines.combine import train_from_config
+
+    return train_from_config(config, config_path)
+
+
+register(System("bilstm", _bilstm_load, _bilstm_train, "BiLSTM-CRF over word vectors, characters and layout"))
+register(System("combined", _combined_load, _combined_train, "a primary tagger, gaps filled by a secondary"))
+
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
 
 

@@ -48,6 +48,9 @@ class CrfSettings:
     window: int = 2  # neighbouring words seen by each word's features
     pos: bool = True  # underthesea POS tags as features
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
+    structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
+    clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
+    cluster_window: int = 1  # neighbours whose clusters are features too
     scheme: str = "BIO"
     labels: tuple[str, ...] = LABELS
     all_possible_transitions: bool = True
@@ -105,15 +108,37 @@ def rule_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
 
 
 def sentence_features(
-    text: str, sentences: Sequence[Sentence], settings: CrfSettings
+    text: str,
+    sentences: Sequence[Sentence],
+    settings: CrfSettings,
+    clusters: Any = None,
+    pos: Sequence[Sequence[str]] | None = None,
 ) -> list[list[dict[str, Any]]]:
+    """Feature rows of every sentence; ``clusters`` is a :class:`plannlp.baselines.vectors.WordClusters`
+    (used when ``settings.clusters``), ``pos`` precomputed POS tags (cross-validation caches them)."""
     gazetteer = gazetteer_tags(text, sentences)
     rules = rule_tags(text, sentences) if settings.rule_features else [None] * len(sentences)
+    layout = None
+    if settings.structure:
+        from plannlp.baselines.structure import layout_features
+
+        layout = layout_features(text, sentences)
     rows = []
-    for sentence, gaz, rule in zip(sentences, gazetteer, rules):
+    for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
         words = [t.text for t in sentence.tokens]
-        pos = pos_tags(words) if settings.pos else None
-        rows.append(fx.token_features(words, pos, gaz, settings.window, rule))
+        tags = (pos[k] if pos is not None else pos_tags(words)) if settings.pos else None
+        feats = fx.token_features(words, tags, gaz, settings.window, rule)
+        if layout is not None:
+            for row, extra in zip(feats, layout[k]):
+                row.update(extra)
+        if clusters is not None and settings.clusters:
+            found = [clusters.features(w) for w in words]
+            for i, row in enumerate(feats):
+                for d in range(-settings.cluster_window, settings.cluster_window + 1):
+                    if 0 <= i + d < len(words):
+                        prefix = "" if d == 0 else f"{d}:"
+                        row.update({prefix + name: value for name, value in found[i + d].items()})
+        rows.append(feats)
     return rows
 
 
@@ -129,11 +154,17 @@ class Featurised:
     counts: SentenceCounts
 
 
-def featurise(docs: Sequence[Document], settings: CrfSettings) -> Featurised:
+def featurise(docs: Sequence[Document], settings: CrfSettings, clusters: Any = None) -> Featurised:
     """Segment and featurise gold documents; training pairs are
     :func:`plannlp.training_data.tagged_sentences` (of ``settings.labels``) with their features."""
-    all_sentences = [segment(doc.text) for doc in docs]
-    doc_X = [sentence_features(doc.text, sents, settings) for doc, sents in zip(docs, all_sentences)]
+    from plannlp.baselines.folds import analysed
+
+    analyses = [analysed(doc.text, settings.pos) for doc in docs]  # cached on disk: reruns skip underthesea
+    all_sentences = [a[0] for a in analyses]
+    doc_X = [
+        sentence_features(doc.text, sents, settings, clusters, pos)
+        for doc, (sents, pos) in zip(docs, analyses)
+    ]
     counts = SentenceCounts()
     used = tagged_sentences(docs, all_sentences, settings.scheme, counts, settings.labels)
     X = [doc_X[t.doc_index][t.sentence_index] for t in used]
@@ -151,11 +182,12 @@ class CrfTagger(Tagger):
 
     system = SYSTEM
 
-    def __init__(self, model_bytes: bytes, settings: CrfSettings) -> None:
+    def __init__(self, model_bytes: bytes, settings: CrfSettings, clusters: Any = None) -> None:
         import pycrfsuite
 
         self.model_bytes = model_bytes
         self.settings = settings
+        self.clusters = clusters  # WordClusters when settings.clusters names a file
         self.labels = tuple(settings.labels)
         # crfsuite opens models from files only; the bytes are kept so that save() can copy them
         self._file = tempfile.NamedTemporaryFile(prefix="plannlp-crf-", suffix=".crfsuite")
@@ -170,7 +202,11 @@ class CrfTagger(Tagger):
 
     @classmethod
     def fit(
-        cls, X: Sequence[Sequence[dict[str, Any]]], y: Sequence[Sequence[str]], settings: CrfSettings
+        cls,
+        X: Sequence[Sequence[dict[str, Any]]],
+        y: Sequence[Sequence[str]],
+        settings: CrfSettings,
+        clusters: Any = None,
     ) -> CrfTagger:
         import sklearn_crfsuite
 
@@ -189,7 +225,7 @@ class CrfTagger(Tagger):
                 model_filename=str(path),
             )
             crf.fit(list(X), list(y))
-            return cls(path.read_bytes(), settings)
+            return cls(path.read_bytes(), settings, clusters)
 
     def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
         spans: list[Span] = []
@@ -207,7 +243,7 @@ class CrfTagger(Tagger):
     ) -> list[list[Span]]:
         """The CRF's spans (scored by mean marginal probability) of each document."""
         return [
-            self._spans(sents, sentence_features(doc.text, sents, self.settings))
+            self._spans(sents, sentence_features(doc.text, sents, self.settings, self.clusters))
             for doc, sents in zip(docs, sentences)
         ]
 
@@ -224,13 +260,22 @@ class CrfTagger(Tagger):
     def save_files(self, directory: Path) -> dict[str, str]:
         with atomic_writer(directory / MODEL_FILE, binary=True) as fh:
             fh.write(self.model_bytes)
-        return {"model": MODEL_FILE}
+        files = {"model": MODEL_FILE}
+        if self.settings.clusters and self.clusters is not None:
+            self.clusters.save(directory / self.settings.clusters)
+            files["clusters"] = self.settings.clusters
+        return files
 
     @classmethod
     def from_record(cls, directory: Path, record: RunRecord) -> CrfTagger:
         record.expect(SYSTEM, directory)
         settings = CrfSettings.from_json(dict(record.settings))
-        return cls(record.file(directory, "model").read_bytes(), settings)
+        clusters = None
+        if settings.clusters:
+            from plannlp.baselines.vectors import load_clusters
+
+            clusters = load_clusters(str(record.file(directory, "clusters")))
+        return cls(record.file(directory, "model").read_bytes(), settings, clusters)
 
     @classmethod
     def load(cls, directory: str | Path) -> CrfTagger:
@@ -242,7 +287,7 @@ class CrfTagger(Tagger):
 
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
-    "window", "pos", "rule_features", "selection_metric",
+    "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
 )  # fmt: skip
 
 
@@ -261,15 +306,24 @@ def train_from_config(
         window=int(config.get("window", 2)),
         pos=bool(config.get("pos", True)),
         rule_features=bool(config.get("rule_features", False)),
+        structure=bool(config.get("structure", False)),
+        clusters="clusters.json" if config.get("clusters") else None,
+        cluster_window=int(config.get("cluster_window", 1)),
         scheme=str(config.get("scheme", "BIO")),
         labels=labels,
     )
+    from plannlp.baselines.folds import clusters_of
+
+    clusters = clusters_of(config, config_path.resolve().parents[1] if config_path else None)
     out_dir = Path(config.get("output_dir") or "models/crf")
     started = time.monotonic()
-    train_docs = read_split(config.get("train_file"), "train")
+    # train_file may list several files (a final model trained on train+dev, settings chosen by
+    # cross-validation); dev_file then only reports a score on documents seen in training
+    files = config.get("train_file")
+    train_docs = [d for f in (files if isinstance(files, list) else [files]) for d in read_split(f, "train")]
     dev_docs = read_split(config.get("dev_file"), "dev")
-    train = featurise(train_docs, base)
-    dev = featurise(dev_docs, base)
+    train = featurise(train_docs, base, clusters)
+    dev = featurise(dev_docs, base, clusters)
     featurise_s = time.monotonic() - started
     log.info("training sentences: %s", dataclasses.asdict(train.counts))
     if not train.X:
@@ -281,7 +335,7 @@ def train_from_config(
         for c2 in c2_grid:
             settings = dataclasses.replace(base, c1=c1, c2=c2)
             fit_started = time.monotonic()
-            tagger = CrfTagger.fit(train.X, train.y, settings)
+            tagger = CrfTagger.fit(train.X, train.y, settings, clusters)
             score = scorer(dev_docs, tagger.predict_featurised(dev))
             fit_s = round(time.monotonic() - fit_started, 1)
             trials.append({"c1": c1, "c2": c2, "dev_strict_micro_f1": score, "fit_s": fit_s})
@@ -306,13 +360,16 @@ def train_from_config(
         "seed": config.get("seed", 0),
         "labels": list(labels),
         "scheme": base.scheme,
-        "selection_metric": SELECTION_METRIC,
+        "selection_metric": config.get("selection_metric", SELECTION_METRIC),
     }
     tagger.save(
         out_dir,
         config=resolved,
         metrics={**summary, "selected": {"c1": tagger.settings.c1, "c2": tagger.settings.c2}, "grid": trials},
-        data=data_checksums(train=config.get("train_file"), dev=config.get("dev_file")),
+        data=data_checksums(
+            **{f"train{i or ''}": f for i, f in enumerate(files if isinstance(files, list) else [files])},
+            dev=config.get("dev_file"),
+        ),
     )
     log.info("saved %s (dev strict micro F1 %.4f)", out_dir, dev_score)
     return out_dir

@@ -8,7 +8,7 @@ import sys
 from plannlp.cli.app import app
 
 # Each module registers its commands on `app` (or `corpus_app`) when imported.
-_COMMAND_MODULES = ("clean", "scrape", "corpus", "annotate", "model", "pretrain", "tag", "scoring", "watch", "report")
+_COMMAND_MODULES = ("clean", "scrape", "corpus", "annotate", "model", "pretrain", "tag", "scoring", "watch", "report", "crossval")
 
 
 def _register() -> None:
