@@ -70,13 +70,16 @@ def _bilstm_train(config: dict[str, Any], config_path: Path) -> Path:
 def _combined_load(directory: Path, record: RunRecord) -> Tagger:
     from plannlp.baselines.combine import CombinedTagger
 
-    return CombinedTagger.from_record(directory, record)
+    return CombinedTagger.from_record(directory, record, load_tagger)
 
 
 def _combined_train(config: dict[str, Any], config_path: Path) -> Path:
     from plannlp.baselines.combine import train_from_config
 
-    return train_from_config(config, config_path)
+    def train_part(part: dict[str, Any], path: Path) -> Tagger:
+        return load_tagger(get_system(part["system"]).train(part, path))
+
+    return train_from_config(config, config_path, train_part)
 
 
 register(System("bilstm", _bilstm_load, _bilstm_train, "BiLSTM-CRF over word vectors, characters and layout"))

@@ -8,9 +8,8 @@ naming the labels taken from the secondary. Which labels to take is chosen by cr
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,24 +48,24 @@ class CombinedTagger(Tagger):
         return {"primary": "primary", "secondary": "secondary"}
 
     @classmethod
-    def from_record(cls, directory: Path, record: RunRecord) -> CombinedTagger:
-        from plannlp.systems import load_tagger
-
+    def from_record(cls, directory: Path, record: RunRecord, load: Callable[[Path], Tagger]) -> CombinedTagger:
+        """``load`` reads a part's folder (the registry's ``load_tagger``: the parts may be any system)."""
         record.expect(SYSTEM, directory)
         return cls(
-            load_tagger(record.file(directory, "primary")),
-            load_tagger(record.file(directory, "secondary")),
+            load(record.file(directory, "primary")),
+            load(record.file(directory, "secondary")),
             record.settings.get("add_labels", []),
         )
 
 
-def train_from_config(config: dict[str, Any], config_path: Path, scorer: Any = None) -> Path:
+def train_from_config(
+    config: dict[str, Any], config_path: Path, train_part: Callable[[dict[str, Any], Path], Tagger], scorer: Any = None
+) -> Path:
     """Train the primary (``primary``: a system config without output_dir) and the secondary, save both.
 
     A ``rules`` secondary with fixed ``settings`` learns its lexicon from the training files, as in
-    cross-validation; any other part trains through its own ``train_from_config``."""
+    cross-validation; any other part is trained and loaded by ``train_part`` (the registry's)."""
     from plannlp.baselines import SELECTION_METRIC, read_split, strict_micro_f1
-    from plannlp.systems import get_system, load_tagger
 
     out_dir = Path(config.get("output_dir") or "models/combined")
     started = time.monotonic()
@@ -77,8 +76,7 @@ def train_from_config(config: dict[str, Any], config_path: Path, scorer: Any = N
         if part.get("system") == "rules" and part.get("settings") is not None:
             parts[name] = _fixed_rules(part)
         else:
-            get_system(part["system"]).train(part, config_path)
-            parts[name] = load_tagger(out_dir / name)
+            parts[name] = train_part(part, config_path)
     tagger = CombinedTagger(parts["primary"], parts["secondary"], config.get("add_labels") or ())
     dev_docs = read_split(config.get("dev_file"), "dev")
     bare = [Document(d.id, d.text, (), meta=d.meta) for d in dev_docs]

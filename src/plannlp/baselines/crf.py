@@ -26,6 +26,7 @@ from typing import Any
 from plannlp.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
 from plannlp.baselines import features as fx
 from plannlp.baselines.rules import agency_mentions, stacked_rules
+from plannlp.baselines.wordcache import pos_tags
 from plannlp.contract import Tagger
 from plannlp.bio import tag_names, tags_to_spans
 from plannlp.data import DataError, Document, Span
@@ -71,14 +72,6 @@ class CrfSettings:
 
 # ---------------------------------------------------------------------------------------------
 # Words and their features
-
-
-def pos_tags(words: Sequence[str]) -> list[str]:
-    """underthesea's POS tags for our own words (its CRF tagger run on a given word list, so the
-    tags line up with our tokens; ``underthesea.pos_tag`` would re-tokenise the text)."""
-    from underthesea.pipeline.pos_tag.model_crf import CRFPOSTagPredictor
-
-    return [tag for _, tag in CRFPOSTagPredictor.Instance().predict(list(words))]
 
 
 def _range_tags(ranges: Sequence[tuple[int, int, str]], sentences: Sequence[Sentence]) -> list[list[str]]:
@@ -157,7 +150,7 @@ class Featurised:
 def featurise(docs: Sequence[Document], settings: CrfSettings, clusters: Any = None) -> Featurised:
     """Segment and featurise gold documents; training pairs are
     :func:`plannlp.training_data.tagged_sentences` (of ``settings.labels``) with their features."""
-    from plannlp.baselines.folds import analysed
+    from plannlp.baselines.wordcache import analysed
 
     analyses = [analysed(doc.text, settings.pos) for doc in docs]  # cached on disk: reruns skip underthesea
     all_sentences = [a[0] for a in analyses]
@@ -312,7 +305,7 @@ def train_from_config(
         scheme=str(config.get("scheme", "BIO")),
         labels=labels,
     )
-    from plannlp.baselines.folds import clusters_of
+    from plannlp.baselines.vectors import clusters_of
 
     clusters = clusters_of(config, config_path.resolve().parents[1] if config_path else None)
     out_dir = Path(config.get("output_dir") or "models/crf")

@@ -2,45 +2,20 @@
 then fit on some and tag the others, fold after fold.
 
 Segmentation and underthesea POS tags cost most of a CRF run and do not depend on the fold, so
-they are cached on disk per text (``runs/cache/analysis``, keyed by the text's checksum).
+they come from :func:`plannlp.baselines.wordcache.analysed`'s disk cache.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from plannlp.data import DataError, Document, Span, text_checksum
-from plannlp.segment import Sentence, Token, segment
+from plannlp.baselines.vectors import clusters_of
+from plannlp.baselines.wordcache import analysed
+from plannlp.data import DataError, Document, Span
 
-CACHE_DIR = Path(os.environ.get("PLANNLP_CACHE", Path(__file__).resolve().parents[3] / "runs" / "cache" / "analysis"))
-
-
-def analysed(text: str, pos: bool = True) -> tuple[tuple[Sentence, ...], list[list[str]] | None]:
-    """The text's sentences and (with ``pos``) POS tags, from the disk cache when there."""
-    from plannlp.baselines.crf import pos_tags
-
-    path = CACHE_DIR / (text_checksum(text).split(":")[1][:32] + ".json")
-    if path.is_file():
-        obj = json.loads(path.read_text(encoding="utf-8"))
-        sentences = tuple(
-            Sentence(s[0][0], s[-1][1], tuple(Token(a, b, text[a:b]) for a, b in s)) for s in obj["sentences"]
-        )
-        if obj.get("pos") is not None or not pos:
-            return sentences, obj.get("pos") if pos else None
-    else:
-        sentences = segment(text)
-    tags = [pos_tags([t.text for t in s.tokens]) for s in sentences] if pos else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"sentences": [s.offsets for s in sentences], "pos": tags}), encoding="utf-8")
-    tmp.replace(path)
-    return sentences, tags
-
+__all__ = ["analysed", "clusters_of", "combine_spans", "crf_folds", "rules_folds", "combined_folds", "heldout_folds"]
 
 def combine_spans(primary: Sequence[Span], secondary: Sequence[Span], labels: Sequence[str]) -> list[Span]:
     """``primary``'s spans, then each span of ``secondary`` with a label in ``labels`` that overlaps
@@ -112,19 +87,6 @@ def crf_settings(config: dict[str, Any]) -> Any:
         cluster_window=int(config.get("cluster_window", 1)),
         scheme=str(config.get("scheme", "BIO")), labels=tuple(config.get("labels") or LABELS),
     )  # fmt: skip
-
-
-def clusters_of(config: dict[str, Any], root: Path | None = None) -> Any:
-    if not config.get("clusters"):
-        return None
-    from plannlp.baselines.vectors import load_clusters
-
-    path = Path(config["clusters"])
-    if not path.is_absolute() and root is not None and not path.is_file():
-        path = root / path
-    if not path.is_file():
-        raise DataError(f"cluster file {config['clusters']} not found (python experiments/train_vectors.py builds it)")
-    return load_clusters(str(path))
 
 
 class CrfFolds:

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from plannlp.data import DataError
+
 log = logging.getLogger(__name__)
 
 CLUSTERS_FILE = "clusters.json"
@@ -87,6 +89,18 @@ def kmeans_clusters(
         columns.append(km.fit_predict(unit))
     ids = {w: tuple(int(col[i]) for col in columns) for i, w in enumerate(words)}
     return WordClusters(tuple(int(s) for s in sizes), ids)
+
+
+def clusters_of(config: dict[str, Any], root: Path | None = None) -> WordClusters | None:
+    """The clusters a config's ``clusters`` file names (relative to ``root`` when not found as given)."""
+    if not config.get("clusters"):
+        return None
+    path = Path(config["clusters"])
+    if not path.is_absolute() and root is not None and not path.is_file():
+        path = root / path
+    if not path.is_file():
+        raise DataError(f"cluster file {config['clusters']} not found (python experiments/train_vectors.py builds it)")
+    return load_clusters(str(path))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -74,6 +74,13 @@ def _header_domain(doc: Document) -> str | None:
     return None
 
 
+def _key(text: str) -> str:
+    """NFC lower case, the form of the health terms (the terms avoid oa/oe/uy, whose tone placement varies)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text).lower()
+
+
 def document_domain(doc: Document) -> str:
     """``health`` or ``other``: ``meta.domain`` when the gold has it, else the annotation file's
     ``# domain:`` header, else a keyword test (``resources/health_terms.txt``): health terms make
@@ -85,12 +92,10 @@ def document_domain(doc: Document) -> str:
     header = _header_domain(doc)
     if header:
         return HEALTH if header == HEALTH else OTHER
-    from plannlp.baselines.features import text_key
-
     terms = _health_terms()
-    title = text_key(str(meta.get("title", ""))).lower()
+    title = _key(str(meta.get("title", "")))
     in_title = any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", title) for t in terms)
-    body = text_key(doc.text).lower()
+    body = _key(doc.text)
     hits = sum(len(re.findall(rf"(?<!\w){re.escape(t)}(?!\w)", body)) for t in terms)
     per_mille = hits * 1000 / max(1, len(body.split()))
     return HEALTH if per_mille >= 10 or (in_title and per_mille >= 5) else OTHER
