@@ -10,6 +10,8 @@ folder is refused, so a model folder shared by someone else cannot run code as t
 
 from __future__ import annotations
 
+import json
+
 import hashlib
 import subprocess
 from collections.abc import Mapping
