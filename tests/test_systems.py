@@ -15,6 +15,7 @@ from plannlp.data import DataError, Document, Span
 from plannlp.evaluate.report import result_record
 from plannlp.io import read_documents
 from plannlp.runrecord import RECORD_FORMAT, RunRecord
+from plannlp.baselines.combine import CombinedTagger
 from plannlp.systems import SYSTEMS, load_config, load_tagger, read_manifest, register, train
 
 DATA = Path(__file__).parent / "data" / "baselines"
@@ -23,7 +24,7 @@ FAST = CrfSettings(c1=0.0, c2=0.01, max_iterations=30, pos=False)
 
 
 def test_the_registry_holds_one_value_per_system_with_its_load_and_train():
-    assert set(SYSTEMS) == {"rules", "crf", "transformer"}
+    assert set(SYSTEMS) == {"rules", "crf", "transformer", "bilstm", "combined"}
     for name, system in SYSTEMS.items():
         assert isinstance(system, System) and system.name == name
     assert SYSTEMS["crf"].load == CrfTagger.from_record and SYSTEMS["rules"].load == RuleTagger.from_record
@@ -119,14 +120,34 @@ def test_checkpoints_load_with_weights_only(tmp_path):
 # -- one predict contract, run over every system ---------------------------------------------
 
 
+def _tiny_bilstm(docs):
+    """A BiLSTM-CRF fitted for a few epochs on the tiny fixture, random word vectors."""
+    import numpy as np
+
+    from plannlp.model.bilstm import BilstmSettings, BilstmTagger, document_inputs
+    from plannlp.segment import segment
+    from plannlp.training_data import SentenceCounts, tagged_sentences
+
+    fast = BilstmSettings(hidden=16, char_filters=8, epochs=3, max_minutes=0.5, empty_keep=1.0, batch_size=8, dropout=0.1)
+    sentences = [segment(d.text) for d in docs]
+    inputs = [document_inputs(d.text, s, fast) for d, s in zip(docs, sentences)]
+    used = tagged_sentences(docs, sentences, "BIO", SentenceCounts())
+    words = sorted({w for doc in inputs for s in doc for w in s.words})
+    vectors = (words, np.random.default_rng(0).normal(size=(len(words), 8)).astype(np.float32))
+    return BilstmTagger.fit([inputs[t.doc_index][t.sentence_index] for t in used], [list(t.tags) for t in used], fast, vectors)
+
+
 @pytest.fixture
 def every_system(tiny_tagger_factory) -> dict[str, Tagger]:
     docs = list(read_documents(TINY))
     data = featurise(docs, FAST)
+    crf_tagger = CrfTagger.fit(data.X, data.y, FAST)
     taggers = {
         "rules": RuleTagger(),
-        "crf": CrfTagger.fit(data.X, data.y, FAST),
+        "crf": crf_tagger,
         "transformer": tiny_tagger_factory(),
+        "bilstm": _tiny_bilstm(docs),
+        "combined": CombinedTagger(crf_tagger, RuleTagger(), ["VALUE", "YEAR"]),
     }
     assert set(taggers) == set(SYSTEMS)  # a new system must join this contract test
     return taggers

@@ -172,8 +172,19 @@ def _doc_context(doc: Document) -> dict:
     lead_rank = {b.key: i for i, b in enumerate(leads) if any(m.role == LEAD for m in b.mentions)}
     overall = {body_key(doc.span_text(s)) for s in overall_lead(doc)}
     issuers = [b.key for b in bodies.values() if any(m.role == ISSUER for m in b.mentions)]
+    tasks = _tasks(doc)
+    # each body's tasks, once per document (not once per target: a long plan has hundreds of each)
+    task_of_mention: dict[tuple[int, int], list[_Task]] = {}
+    for task in tasks:
+        for a in task.agencies:
+            task_of_mention.setdefault(a.key, []).append(task)
+    body_tasks = {
+        b.key: list({id(t): t for m in b.mentions for t in task_of_mention.get(m.key, ())}.values())
+        for b in bodies.values()
+    }
     return {
-        "tasks": _tasks(doc),
+        "tasks": tasks,
+        "body_tasks": body_tasks,
         "bodies": list(bodies.values()),
         "lead_rank": lead_rank,
         "overall": overall,
@@ -196,7 +207,7 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
     rows = []
     scored = []
     for body in ctx["bodies"]:
-        tasks = [t for t in ctx["tasks"] if any(m.key == a.key for m in body.mentions for a in t.agencies)]
+        tasks = ctx["body_tasks"][body.key]
         ov = max((task_score[id(t)] for t in tasks), default=0.0)
         scored.append((ov, body, tasks))
     order = sorted(scored, key=lambda x: -x[0])
