@@ -326,3 +326,22 @@ def test_records_carry_the_issuer_and_linked_bodies_only():
     assert row["responsible"] == "Bảo hiểm xã hội tỉnh | Sở Y tế"  # lead first, then partners
     assert row["responsible_roles"] == "lead | partner"
     assert "Sở Tài chính" not in row.values()  # a body with no link to this target stays out
+
+
+def test_an_issuer_linked_beside_a_lead_stays_out_of_responsible():
+    from plannlp.data import Link, Span
+
+    text = "UBND tỉnh ban hành Kế hoạch. Phấn đấu 95% trạm y tế có bác sĩ. Sở Y tế chủ trì."
+
+    def at(quote, label, role=None):
+        i = text.index(quote)
+        return Span(i, i + len(quote), label, role=role)
+
+    ind, issuer, lead = at("trạm y tế có bác sĩ", "INDICATOR"), at("UBND tỉnh", "AGENCY", "issuer"), at("Sở Y tế", "AGENCY", "lead")
+    d = Document("r", text, (issuer, at("95%", "VALUE"), ind, lead), links=(Link(ind.key, issuer.key), Link(ind.key, lead.key)))
+    [record] = extract_records(d)
+    assert [d.span_text(a) for a in record.responsible] == ["Sở Y tế"]
+    assert [d.span_text(a) for a in record.issuer] == ["UBND tỉnh"]
+    # with no lead or partner linked, the issuer answers (the spec's last fallback)
+    alone = Document("r", text, (issuer, at("95%", "VALUE"), ind, lead), links=(Link(ind.key, issuer.key),))
+    assert [alone.span_text(a) for a in extract_records(alone)[0].responsible] == ["UBND tỉnh"]

@@ -288,8 +288,12 @@ def _issuers(doc: Document) -> tuple[Span, ...]:
 
 def responsible_bodies(doc: Document, indicator: Span) -> tuple[Span, ...]:
     """The bodies linked to ``indicator`` (:attr:`Document.links`): leads first, then partners,
-    each body once, in document order within a role; mentions of other roles come last."""
+    each body once, in document order within a role. Mentions of other roles (the issuer, a body
+    reported to) count only where no lead or partner is linked: the spec's fallback, and the
+    record keeps the issuer apart."""
     linked = doc.responsible_for(indicator)
+    if any(a.role in (LEAD, PARTNER) for a in linked):
+        linked = tuple(a for a in linked if a.role in (LEAD, PARTNER))
     rank = {LEAD: 0, PARTNER: 1}
     seen: dict[str, Span] = {}
     for span in sorted(linked, key=lambda a: (rank.get(a.role or "", 2), a.start)):
