@@ -105,6 +105,24 @@ def _window(text: str, row: Alignment, context: int) -> tuple[int, int]:
     return start, end
 
 
+def _error_row(doc_id: str, text: str, row, context: int) -> dict:
+    """One alignment row as a table row: both sides' labels and texts, offsets, the row in context."""
+    start, end = _window(text, row, context)
+    first = min(s.start for s in (row.gold, row.predicted) if s is not None)
+    last = max(s.end for s in (row.gold, row.predicted) if s is not None)
+    return {
+        "doc_id": doc_id,
+        "kind": row.kind,
+        "gold_label": row.gold.label if row.gold else None,
+        "gold_text": text[row.gold.start : row.gold.end] if row.gold else None,
+        "pred_label": row.predicted.label if row.predicted else None,
+        "pred_text": text[row.predicted.start : row.predicted.end] if row.predicted else None,
+        "start": first,
+        "end": last,
+        "context": _one_line(f"{text[start:first]}[{text[first:last]}]{text[last:end]}"),
+    }
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -123,21 +141,7 @@ def error_table(
         for row in doc.alignment:
             if row.kind not in kinds:
                 continue
-            start, end = _window(text, row, context)
-            first = min(s.start for s in (row.gold, row.predicted) if s is not None)
-            last = max(s.end for s in (row.gold, row.predicted) if s is not None)
-            rows.append(
-                {
-                    "doc_id": doc.doc_id,
-                    "kind": row.kind,
-                    "gold_label": row.gold.label if row.gold else None,
-                    "gold_text": text[row.gold.start : row.gold.end] if row.gold else None,
-                    "pred_label": row.predicted.label if row.predicted else None,
-                    "pred_text": text[row.predicted.start : row.predicted.end] if row.predicted else None,
-                    "start": first,
-                    "end": last,
-                    "context": _one_line(f"{text[start:first]}[{text[first:last]}]{text[last:end]}"),
-                }
+            rows.append(_error_row(doc.doc_id, text, row, context)
             )
     columns = ["doc_id", "kind", "gold_label", "gold_text", "pred_label", "pred_text", "start", "end", "context"]
     return pd.DataFrame(rows, columns=columns)
@@ -292,20 +296,7 @@ def exclusive_errors(a: EvaluationResult, b: EvaluationResult, context: int = 40
                 if other is not None and other.kind == "spurious":
                     continue
                 b_did = "nothing"
-            start, end = _window(text, row, context)
-            first = min(s.start for s in (row.gold, row.predicted) if s is not None)
-            last = max(s.end for s in (row.gold, row.predicted) if s is not None)
-            rows.append(
-                {
-                    "doc_id": doc.doc_id,
-                    "kind": row.kind,
-                    "gold_label": row.gold.label if row.gold else None,
-                    "gold_text": text[row.gold.start : row.gold.end] if row.gold else None,
-                    "pred_label": row.predicted.label if row.predicted else None,
-                    "pred_text": text[row.predicted.start : row.predicted.end] if row.predicted else None,
-                    "b_did": b_did,
-                    "context": _one_line(f"{text[start:first]}[{text[first:last]}]{text[last:end]}"),
-                }
+            rows.append({**_error_row(doc.doc_id, text, row, context), "b_did": b_did}
             )
     columns = ["doc_id", "kind", "gold_label", "gold_text", "pred_label", "pred_text", "b_did", "context"]
     return pd.DataFrame(rows, columns=columns)
