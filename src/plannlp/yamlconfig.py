@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -22,3 +23,16 @@ def read_yaml_config(config_path: str | Path, required: str, what: str) -> dict[
     if not isinstance(config, dict) or required not in config:
         raise DataError(f"{path}: a {what} config is a mapping with a {required!r} key")
     return config
+
+
+_Settings = TypeVar("_Settings")
+
+
+def settings_from_mapping(cls: type[_Settings], obj: dict[str, Any]) -> _Settings:
+    """A settings dataclass from a config or run-record mapping: keys it does not know are left
+    out (a config also holds paths, seeds, grids), ``labels`` becomes a tuple."""
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    options = {k: v for k, v in obj.items() if k in known}
+    if "labels" in options:
+        options["labels"] = tuple(options["labels"])
+    return cls(**options)

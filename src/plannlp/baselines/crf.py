@@ -35,6 +35,7 @@ from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence, segment
 from plannlp.training_data import SentenceCounts, tagged_sentences
+from plannlp.yamlconfig import settings_from_mapping
 
 SYSTEM = "crf"
 MODEL_FILE = "crf.crfsuite"
@@ -63,11 +64,7 @@ class CrfSettings:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> CrfSettings:
-        known = {f.name for f in dataclasses.fields(cls)}
-        options = {k: v for k, v in obj.items() if k in known}
-        if "labels" in options:
-            options["labels"] = tuple(options["labels"])
-        return cls(**options)
+        return settings_from_mapping(cls, obj)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from plannlp.runrecord import RunRecord
 from plannlp.data import DataError, Document, Span
 from plannlp.labels import LABELS
 from plannlp.segment import Sentence
+from plannlp.yamlconfig import settings_from_mapping
 
 SYSTEM = "bilstm"
 WEIGHTS = "bilstm.safetensors"
@@ -58,11 +59,7 @@ class BilstmSettings:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> BilstmSettings:
-        known = {f.name for f in dataclasses.fields(cls)}
-        options = {k: v for k, v in config.items() if k in known}
-        if "labels" in options:
-            options["labels"] = tuple(options["labels"])
-        return cls(**options)
+        return settings_from_mapping(cls, config)
 
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
