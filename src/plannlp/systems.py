@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from plannlp.baselines import crf, rules
+from plannlp import links as links_model
+from plannlp import roles as roles_model
 from plannlp.contract import System, Tagger
 from plannlp.data import DataError
 from plannlp.model import tagger as transformer
@@ -111,12 +113,13 @@ def load_config(config_path: str | Path) -> dict[str, Any]:
     return read_yaml_config(config_path, "system", "training")
 
 
+# Models that are trained from a config like the span taggers but are not taggers (they run after
+# any tagger's spans, in the Tagger base): the agency-role classifier and the target-agency linker.
+RESPONSIBILITY_TRAINERS: dict[str, Any] = {"roles": roles_model.train_from_config, "links": links_model.train_from_config}
+
+
 def train(config_path: str | Path) -> Path:
     """Train the system a config names; returns the output model directory."""
     config = load_config(config_path)
-    if config["system"] in ("roles", "links"):  # the responsibility models: not span taggers
-        from plannlp import links, roles
-
-        trainer = roles.train_from_config if config["system"] == "roles" else links.train_from_config
-        return trainer(config, Path(config_path))
-    return get_system(config["system"]).train(config, Path(config_path))
+    trainer = RESPONSIBILITY_TRAINERS.get(config["system"]) or get_system(config["system"]).train
+    return trainer(config, Path(config_path))
