@@ -8,9 +8,9 @@ loading a shared model never runs code, and predicting needs no scikit-learn.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from plannlp.data import DataError
 
@@ -95,3 +95,20 @@ def fit_linear(
     bias = weights.get("bias", [0.0] * len(classes))
     weights["bias"] = [b + float(i) for b, i in zip(bias, intercept)]
     return LinearModel(classes, weights)
+
+
+_T = TypeVar("_T")
+
+
+def shuffled_folds(items: Sequence[_T], folds: int, seed: int) -> Iterator[tuple[list[_T], list[_T]]]:
+    """``(held out, rest)`` for each of ``folds`` folds: round-robin over a seeded shuffle, so each
+    item is held out once and reruns with the same seed give the same folds."""
+    import random
+
+    order = list(range(len(items)))
+    random.Random(seed).shuffle(order)
+    for k in range(folds):
+        yield (
+            [items[i] for n, i in enumerate(order) if n % folds == k],
+            [items[i] for n, i in enumerate(order) if n % folds != k],
+        )

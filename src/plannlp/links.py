@@ -30,7 +30,7 @@ from typing import Any
 from plannlp.data import DataError, Document, Link, Span
 from plannlp.labels import AGENCY, INDICATOR, ISSUER, LEAD, PARTNER
 from plannlp.io import read_json, write_json
-from plannlp.linear import LinearModel, fit_linear
+from plannlp.linear import LinearModel, fit_linear, shuffled_folds
 from plannlp.roles import assign_roles, heading_above
 from plannlp.text import line_offsets, nfc
 
@@ -341,17 +341,11 @@ def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5
 
 def crossval_links(docs: Sequence[Document], c: float, settings: Sequence[tuple[float, float]], folds: int = 5, seed: int = 0) -> dict[str, dict[str, float]]:
     """Link P/R/F1 per (threshold, floor) by document K-fold cross-validation (gold spans and roles)."""
-    import random
-
     from plannlp.evaluate.metrics import PRF, link_score
 
     linked = [d for d in docs if d.links]
-    order = list(range(len(linked)))
-    random.Random(seed).shuffle(order)
     totals = {s: PRF() for s in settings}
-    for k in range(folds):
-        held = [linked[i] for n, i in enumerate(order) if n % folds == k]
-        rest = [linked[i] for n, i in enumerate(order) if n % folds != k]
+    for held, rest in shuffled_folds(linked, folds, seed):
         base = train_links(rest, c=c, seed=seed)
         for threshold, floor in settings:
             model = LinkModel(base.model, threshold, floor)

@@ -24,7 +24,7 @@ from typing import Any
 from plannlp.data import DataError, Document, Span
 from plannlp.io import iter_jsonl, read_json, write_json
 from plannlp.labels import AGENCY, LEAD, ROLES
-from plannlp.linear import LinearModel, fit_linear
+from plannlp.linear import LinearModel, fit_linear, shuffled_folds
 from plannlp.text import fold, line_offsets
 
 ROLE_MODEL_FILE = "roles.json"
@@ -298,14 +298,8 @@ def role_prf(gold: Iterable[Document], predicted: Iterable[Document]) -> dict[st
 def crossval_roles(docs: Sequence[Document], c: float, folds: int = 5, seed: int = 0) -> dict[str, Any]:
     """Document-level K-fold cross-validation of :func:`train_roles` (round-robin over a seeded
     shuffle); predictions of all folds are pooled before scoring."""
-    import random
-
-    order = list(range(len(docs)))
-    random.Random(seed).shuffle(order)
     gold, predicted = [], []
-    for k in range(folds):
-        held = [docs[i] for n, i in enumerate(order) if n % folds == k]
-        rest = [docs[i] for n, i in enumerate(order) if n % folds != k]
+    for held, rest in shuffled_folds(docs, folds, seed):
         model = train_roles(rest, c=c, seed=seed)
         gold.extend(held)
         predicted.extend(d.with_spans(model.predict_spans(d)) for d in held)
