@@ -19,11 +19,13 @@ target's indicator or its subject); where the plan gives no such task, the plan'
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +34,46 @@ from plannlp.labels import AGENCY, INDICATOR, ISSUER, LEAD, PARTNER
 from plannlp.io import read_json, write_json
 from plannlp.linear import LinearModel, fit_linear, shuffled_folds
 from plannlp.roles import assign_roles, heading_above
-from plannlp.text import line_offsets, nfc
+from plannlp.text import blind_syllables, fold, line_offsets
 
-_SYLLABLE = re.compile(r"\w+", re.UNICODE)
-# words that say little about what a target measures
-_STOP = frozenset(
-    "các của và có được cho trong trên dưới theo với về tại từ đến đạt là một những này đó tỷ lệ số "
-    "người mỗi đều hơn ít nhất tối thiểu toàn bộ năm giai đoạn".split()
+@lru_cache(maxsize=1)
+def link_cues() -> dict[str, Any]:
+    """The phrase lists of ``resources/link_cues.json``."""
+    text = resources.files("plannlp").joinpath("resources", LINK_CUES_FILE).read_text(encoding="utf-8")
+    cues = json.loads(text)
+    return {
+        "stop": frozenset(blind_syllables(cues["stop_syllables"])),
+        "plan_lead": tuple(fold(p) for p in cues["plan_lead"]),
+        "cell_prefixes": tuple(sorted((fold(p) for p in cues["cell_prefixes"]), key=len, reverse=True)),
+        "heading_prefixes": tuple(sorted((fold(p) for p in cues["heading_prefixes"]), key=len, reverse=True)),
+        "heading_fillers": frozenset(w for p in cues["heading_fillers"] for w in fold(p).split()),
+    }
+
+
+LINK_CUES_FILE = "link_cues.json"
+# a list marker or number opening a line: "1.", "2.3.", "IV.", "a)", "-", "+"
+_MARKER = re.compile(r"^\s*(?:#+\s*|\*\*)?(?:(?:[IVXLC]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))(?=\s)|[-+•*])\s*", re.I)
+_ROW_NUMBER = re.compile(r"^\s*\d{1,3}\.?\s*$")  # a table row's number cell, alone on its line
+_WORDS = re.compile(r"\w+", re.UNICODE)
+_STYLES = (
+    ("roman", re.compile(r"^\s*[IVXLC]+\.\s")),
+    ("n.n.n", re.compile(r"^\s*\d+\.\d+\.\d+\.?\s")),
+    ("n.n", re.compile(r"^\s*\d+\.\d+\.?\s")),
+    ("n", re.compile(r"^\s*\d+\.\s")),
+    ("a)", re.compile(r"^\s*[a-zđ]\)\s")),
 )
-_PLAN_LEAD = re.compile(r"tổ chức thực hiện|triển khai thực hiện|triển khai kế hoạch|thực hiện kế hoạch|kế hoạch này|theo dõi, đôn đốc|đầu mối")
 
 
-def _fold(text: str) -> str:
-    return nfc(text).lower()
+def _marker_style(line: str) -> str:
+    """Which kind of list marker opens ``line`` (``n``: ``1.``, ``n.n``: ``2.3.``, ``a)``, ``roman``)."""
+    return next((name for name, pattern in _STYLES if pattern.match(line)), "")
 
 
 def content_syllables(text: str) -> list[str]:
-    return [w for w in _SYLLABLE.findall(_fold(text)) if w not in _STOP and not w.isdigit()]
+    """The syllables of ``text`` that say what a target measures: diacritic-, case- and
+    form-blind (:func:`plannlp.text.blind_syllables`), stop syllables and numbers dropped."""
+    stop = link_cues()["stop"]
+    return [w for w in blind_syllables(text) if w not in stop and not w.isdigit()]
 
 
 def _bigrams(words: Sequence[str]) -> set[tuple[str, str]]:
@@ -57,15 +82,59 @@ def _bigrams(words: Sequence[str]) -> set[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class _Task:
+    """A task the plan gives: its text ``[start, end)``, its own lead and partner mentions, the
+    lead of the body heading it sits under (``inherited``) and what kind of layout it is
+    (``line``: a paragraph or list item; ``cell``: a table row's or a ``Đơn vị chủ trì:`` line's
+    bodies with the task text around them; ``heading``: ``1. Sở Y tế`` and the lines under it)."""
+
     start: int
     end: int
-    agencies: tuple[Span, ...]  # its lead and partner mentions
+    agencies: tuple[Span, ...]
     words: frozenset[str]
     pairs: frozenset[tuple[str, str]]
+    kind: str = "line"
+    inherited: tuple[Span, ...] = ()
+
+    @property
+    def responsible(self) -> tuple[Span, ...]:
+        own = {a.key for a in self.agencies}
+        return tuple(self.agencies) + tuple(a for a in self.inherited if a.key not in own)
+
+
+def _line_kind(text: str, a: int, b: int, mentions: Sequence[Span]) -> str:
+    """``heading``, ``cell``, ``line`` (a line holding agencies) or ``""`` (none)."""
+    if not mentions:
+        return ""
+    cues = link_cues()
+    line = text[a:b]
+    marker = _MARKER.match(line)
+    body = line[marker.end() :] if marker else line
+    folded = fold(body)
+    if folded.startswith(cues["cell_prefixes"]):
+        return "cell"
+    # what is left of the line once its agencies, marker, "Đề nghị"/"Trách nhiệm" and fillers go
+    chars = list(line)
+    for m in mentions:
+        for k in range(max(m.start, a) - a, min(m.end, b) - a):
+            chars[k] = " "
+    rest = fold("".join(chars)[marker.end() if marker else 0 :])
+    for prefix in cues["heading_prefixes"]:
+        if rest.startswith(prefix):
+            rest = rest[len(prefix) :]
+            break
+    left = [w for w in _WORDS.findall(rest) if w not in cues["heading_fillers"]]
+    numbered = marker is not None and not marker.group(0).strip().startswith(("-", "+", "•", "*"))
+    ends_colon = line.rstrip().endswith(":")
+    if len(left) <= 2:
+        return "heading" if numbered or ends_colon else "cell"
+    if ends_colon and len(line.split()) <= 12 and any(m.role == LEAD for m in mentions):
+        return "heading"
+    return "line"
 
 
 def _tasks(doc: Document) -> list[_Task]:
-    lines = list(line_offsets(doc.text))
+    text = doc.text
+    lines = list(line_offsets(text))
     agencies = [s for s in doc.spans if s.label == AGENCY]
     by_line: dict[int, list[Span]] = {}
     k = 0
@@ -76,25 +145,89 @@ def _tasks(doc: Document) -> list[_Task]:
         while j < len(agencies) and agencies[j].start <= b:
             by_line.setdefault(i, []).append(agencies[j])
             j += 1
-    tasks = []
-    for i, mentions in sorted(by_line.items()):
-        responsible = tuple(m for m in mentions if m.role in (LEAD, PARTNER))
-        if not responsible:
-            continue
-        a, b = lines[i]
-        end = b
-        line = doc.text[a:b].rstrip()
-        if line.endswith(":") and len(line.split()) <= 12:
-            # "1. Sở Y tế:" — the body's tasks follow on the lines below it
-            for n in range(i + 1, min(len(lines), i + 40)):
-                na, nb = lines[n]
-                opens_with_agency = any(m.start - na <= 6 for m in by_line.get(n, ()))
-                if opens_with_agency:
-                    break
-                end = nb
-        words = content_syllables(doc.text[a:end])
-        tasks.append(_Task(a, end, responsible, frozenset(words), frozenset(_bigrams(words))))
+    kinds = [_line_kind(text, a, b, by_line.get(i, ())) for i, (a, b) in enumerate(lines)]
+
+    def responsible(i: int) -> tuple[Span, ...]:
+        return tuple(m for m in by_line.get(i, ()) if m.role in (LEAD, PARTNER))
+
+    def boundary(i: int) -> bool:
+        return kinds[i] in ("cell", "heading") or bool(_ROW_NUMBER.match(text[slice(*lines[i])]))
+
+    def make(first: int, last: int, mentions: tuple[Span, ...], kind: str, inherited=()) -> _Task:
+        a, end = lines[first][0], lines[last][1]
+        words = content_syllables(text[a:end])
+        return _Task(a, end, mentions, frozenset(words), frozenset(_bigrams(words)), kind, tuple(inherited))
+
+    # body headings first: each holds the lines under it up to the next heading
+    block_of: dict[int, tuple[Span, ...]] = {}
+    tasks: list[_Task] = []
+    heads = [i for i, kind in enumerate(kinds) if kind == "heading" and responsible(i)]
+    for n, i in enumerate(heads):
+        stop = heads[n + 1] if n + 1 < len(heads) else len(lines)
+        style = _marker_style(text[slice(*lines[i])])
+        last = i
+        for j in range(i + 1, min(stop, i + 120)):
+            other = _marker_style(text[slice(*lines[j])])
+            if other and (other == style or other == "roman"):
+                break  # the next item of the heading's own list, or a part above it
+            last = j
+        leads = tuple(m for m in responsible(i) if m.role == LEAD) or responsible(i)
+        for j in range(i + 1, last + 1):
+            block_of[j] = leads
+            if not responsible(j) and kinds[j] != "cell":
+                # a line of the body's task list that names no body: the heading's body answers
+                tasks.append(make(j, j, (), "under", leads))
+        tasks.append(make(i, i, responsible(i), "heading"))
+    i = 0
+    while i < len(lines):
+        kind = kinds[i]
+        if kind == "line" and responsible(i):
+            tasks.append(make(i, i, responsible(i), "line", block_of.get(i, ())))
+        elif kind == "cell":
+            last = i
+            while last + 1 < len(lines) and kinds[last + 1] == "cell":
+                last += 1
+            mentions = tuple(m for j in range(i, last + 1) for m in responsible(j))
+            first = i
+            while first > 0 and i - first < 6 and not boundary(first - 1):
+                first -= 1
+            if first > 0 and _ROW_NUMBER.match(text[slice(*lines[first - 1])]):
+                first -= 1
+            context = content_syllables(text[lines[first][0] : lines[i][0]])
+            end = last
+            if not context:  # "1 / Bộ Xây dựng / - Bộ Công an; / the task": the task follows
+                while end + 1 < len(lines) and end - last < 12 and not boundary(end + 1):
+                    end += 1
+            if mentions:
+                tasks.append(make(first, end, mentions, "cell", block_of.get(i, ())))
+            i = last
+        i += 1
     return tasks
+
+
+@dataclass
+class _Matcher:
+    """How much of an indicator's words a task holds: the share of its syllable bigrams and its
+    inverse-line-frequency weighted share of syllables (a word on every line counts little)."""
+
+    idf: dict[str, float]
+
+    @classmethod
+    def of(cls, doc: Document) -> _Matcher:
+        df: dict[str, int] = {}
+        n = 0
+        for a, b in line_offsets(doc.text):
+            words = set(content_syllables(doc.text[a:b]))
+            if words:
+                n += 1
+                for w in words:
+                    df[w] = df.get(w, 0) + 1
+        return cls({w: math.log((n + 1) / c) for w, c in df.items()})
+
+    def weighted(self, words: Sequence[str], task: _Task) -> float:
+        uniq = set(words)
+        total = sum(self.idf.get(w, 1.0) for w in uniq)
+        return sum(self.idf.get(w, 1.0) for w in uniq if w in task.words) / total if total else 0.0
 
 
 def _overlap(indicator_words: Sequence[str], task: _Task) -> float:
@@ -108,15 +241,20 @@ def _overlap(indicator_words: Sequence[str], task: _Task) -> float:
 
 def overall_lead(doc: Document) -> tuple[Span, ...]:
     """The lead mention(s) of the sentence that gives the plan's implementation to a body."""
+    plan = link_cues()["plan_lead"]
     for span in doc.spans:
         if span.label != AGENCY or span.role != LEAD:
             continue
         a = doc.text.rfind("\n", 0, span.start) + 1
         b = doc.text.find("\n", span.end)
-        sentence = _fold(doc.text[a : b if b >= 0 else len(doc.text)])
-        if "chủ trì" in sentence and _PLAN_LEAD.search(sentence):
+        sentence = fold(doc.text[a : b if b >= 0 else len(doc.text)])
+        if "chủ trì" in sentence and any(p in sentence for p in plan):
             return (span,)
     return ()
+
+
+def _task_score(matcher: _Matcher, words: Sequence[str], task: _Task) -> float:
+    return max(_overlap(words, task), matcher.weighted(words, task))
 
 
 def link_targets(doc: Document, min_overlap: float = 0.5) -> Document:
@@ -127,23 +265,23 @@ def link_targets(doc: Document, min_overlap: float = 0.5) -> Document:
     if not indicators:
         return doc.with_spans(doc.spans)
     tasks = _tasks(doc)
+    matcher = _Matcher.of(doc)
     fallback = overall_lead(doc) or tuple(
         s for s in doc.spans if s.label == AGENCY and s.role == ISSUER
     )[:1]
     links = []
     for indicator in indicators:
         words = content_syllables(doc.span_text(indicator))
-        best, best_score = None, 0.0
+        best, best_key = None, (0.0, 0)
         for task in tasks:
-            if task.start <= indicator.start < task.end and not words:
-                continue
-            score = _overlap(words, task)
-            if score > best_score:
-                best, best_score = task, score
-        chosen = best.agencies if best is not None and best_score >= min_overlap else fallback
-        links.extend(Link(indicator.key, a.key) for a in chosen)
+            if task.start <= indicator.start < task.end:
+                continue  # the target's own sentence is not the task that answers for it
+            key = (_task_score(matcher, words, task), -(task.end - task.start))
+            if key > best_key:
+                best, best_key = task, key
+        chosen = best.responsible if best is not None and best_key[0] >= min_overlap else fallback
+        links.extend(Link(indicator.key, a.key) for a in dict.fromkeys(chosen))
     return doc.with_spans(doc.spans, links)
-
 
 
 # --- a learned linker: which bodies of the document answer for each target --------------------
@@ -173,24 +311,26 @@ def _doc_context(doc: Document) -> dict:
     overall = {body_key(doc.span_text(s)) for s in overall_lead(doc)}
     issuers = [b.key for b in bodies.values() if any(m.role == ISSUER for m in b.mentions)]
     tasks = _tasks(doc)
-    # each body's tasks, once per document (not once per target: a long plan has hundreds of each)
-    task_of_mention: dict[tuple[int, int], list[_Task]] = {}
+    # each body's tasks (its own mention there, or the heading it leads), once per document
+    key_of = {s.key: body_key(doc.span_text(s)) for s in doc.spans if s.label == AGENCY}
+    body_tasks: dict[str, list[tuple[_Task, Span, bool]]] = {b: [] for b in bodies}
     for task in tasks:
-        for a in task.agencies:
-            task_of_mention.setdefault(a.key, []).append(task)
-    body_tasks = {
-        b.key: list({id(t): t for m in b.mentions for t in task_of_mention.get(m.key, ())}.values())
-        for b in bodies.values()
-    }
+        own = {a.key for a in task.agencies}
+        seen = set()
+        for a in task.responsible:
+            body = key_of[a.key]
+            if body not in seen:
+                seen.add(body)
+                body_tasks[body].append((task, a, a.key in own))
     return {
         "tasks": tasks,
+        "matcher": _Matcher.of(doc),
         "body_tasks": body_tasks,
         "bodies": list(bodies.values()),
         "lead_rank": lead_rank,
         "overall": overall,
         "issuer": issuers[0] if issuers else None,
         "n_agencies": sum(len(b.mentions) for b in bodies.values()),
-        "lines": list(line_offsets(doc.text)),
     }
 
 
@@ -202,26 +342,46 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
     """For each body of the document, features of the pair (``indicator``, body) and the mention a
     link would point to (the body's mention in its best-matching task, else its first lead mention)."""
     words = content_syllables(doc.span_text(indicator))
-    task_score: dict[int, float] = {id(t): _overlap(words, t) for t in ctx["tasks"]}
-    best_any = max(task_score.values(), default=0.0)
-    rows = []
+    matcher = ctx["matcher"]
+    task_score: dict[int, float] = {id(t): _task_score(matcher, words, t) for t in ctx["tasks"]}
+    ranked = sorted(ctx["tasks"], key=lambda t: (-task_score[id(t)], t.end - t.start))
+    task_rank = {id(t): r for r, t in enumerate(ranked)}
+    best_any = task_score[id(ranked[0])] if ranked else 0.0
     scored = []
     for body in ctx["bodies"]:
-        tasks = ctx["body_tasks"][body.key]
-        ov = max((task_score[id(t)] for t in tasks), default=0.0)
-        scored.append((ov, body, tasks))
+        entries = ctx["body_tasks"][body.key]
+        best = min(entries, key=lambda e: task_rank[id(e[0])], default=None)
+        scored.append((task_score[id(best[0])] if best else 0.0, body, best))
     order = sorted(scored, key=lambda x: -x[0])
     rank = {id(b): i for i, (_, b, _) in enumerate(order)}
-    for ov, body, tasks in scored:
+    rows = []
+    for ov, body, best in scored:
         roles = [m.role or "none" for m in body.mentions]
         f: dict[str, float] = {}
         f["ov"] = ov
         f["ov_pos"] = 1.0 if ov > 0 else 0.0
         f["ov_ge_half"] = 1.0 if ov >= 0.5 else 0.0
+        f["ov_ge_0.8"] = 1.0 if ov >= 0.8 else 0.0
         r = rank[id(body)]
         f[f"ov_rank={min(r, 3)}"] = 1.0 if ov > 0 else 0.0
         f["ov_is_best"] = 1.0 if ov > 0 and ov >= best_any else 0.0
         f["ov_gap"] = best_any - ov
+        f[f"best_any>={int(best_any * 4) / 4}"] = 1.0
+        if best is not None:
+            task, mention, own = best
+            tr = task_rank[id(task)]
+            f[f"task_rank={min(tr, 5)}"] = 1.0
+            f[f"kind={task.kind}"] = 1.0
+            f[f"kind={task.kind}*ov"] = ov
+            f["inherited" if not own else f"own_{mention.role}"] = 1.0
+            f["bigram"] = _overlap(words, task)
+            f["weighted"] = matcher.weighted(words, task)
+            f[f"task_bodies={_bucket(len(task.responsible))}"] = 1.0
+            if task.start <= indicator.start < task.end:
+                f["task_holds_target"] = 1.0
+            f[f"task_dist={_bucket(abs(task.start - indicator.start) / 500)}"] = 1.0
+        else:
+            f["no_task"] = 1.0
         for role in ("lead", "partner", "oversight", "issuer"):
             n = roles.count(role)
             f[f"n_{role}"] = math.log1p(n)
@@ -234,10 +394,10 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
         f[f"lead_rank={min(lr, 3) if lr is not None else 'none'}"] = 1.0
         if body.key in ctx["overall"]:
             f["overall_lead"] = 1.0
-            f["overall_lead_no_task"] = 1.0 if best_any < 0.3 else 0.0
+            f["overall_lead_no_task"] = 1.0 if best_any < 0.5 else 0.0
         if body.key == ctx["issuer"]:
             f["issuer"] = 1.0
-            f["issuer_no_task"] = 1.0 if best_any < 0.3 else 0.0
+            f["issuer_no_task"] = 1.0 if best_any < 0.5 else 0.0
             f["issuer_no_overall"] = 1.0 if not ctx["overall"] else 0.0
         if body.key.startswith("các ") or body.key.startswith("cơ quan"):
             f["generic"] = 1.0
@@ -252,9 +412,8 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
             f["same_line"] = 1.0
         f[f"targets={_bucket(ctx.get('n_targets', 1))}"] = 1.0
         f[f"bodies={_bucket(len(ctx['bodies']))}"] = 1.0
-        best_task = max(tasks, key=lambda t: task_score[id(t)], default=None)
-        if best_task is not None and task_score[id(best_task)] > 0:
-            mention = next(m for m in body.mentions if any(m.key == a.key for a in best_task.agencies))
+        if best is not None and ov > 0:
+            mention = best[1]
         else:
             mention = next((m for m in body.mentions if m.role == LEAD), body.mentions[0])
         rows.append((body, f, mention))
@@ -268,7 +427,7 @@ def _pairs(doc: Document):
     indicators = [s for s in doc.spans if s.label == INDICATOR]
     ctx["n_targets"] = len(indicators)
     # the spec's rule, made concrete by link_targets, is one more piece of evidence for the model
-    ruled = {(link.indicator, body_key(doc.text[link.agency[0] : link.agency[1]])) for link in link_targets(doc, 0.4).links}
+    ruled = {(link.indicator, body_key(doc.text[link.agency[0] : link.agency[1]])) for link in link_targets(doc, 0.5).links}
     for indicator in indicators:
         rows = pair_features(doc, ctx, indicator)
         for body, feats, _ in rows:
