@@ -53,7 +53,7 @@ def link_cues() -> dict[str, Any]:
 LINK_CUES_FILE = "link_cues.json"
 # a list marker or number opening a line: "1.", "2.3.", "IV.", "a)", "-", "+"
 _MARKER = re.compile(r"^\s*(?:#+\s*|\*\*)?(?:(?:[IVXLC]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))(?=\s)|[-+•*])\s*", re.I)
-_ROW_NUMBER = re.compile(r"^\s*\d{1,3}\.?\s*$")  # a table row's number cell, alone on its line
+_ROW_NUMBER = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3})*\.?\s*$")  # a table row's number cell, alone on its line
 _WORDS = re.compile(r"\w+", re.UNICODE)
 _STYLES = (
     ("roman", re.compile(r"^\s*[IVXLC]+\.\s")),
@@ -347,6 +347,8 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
     ranked = sorted(ctx["tasks"], key=lambda t: (-task_score[id(t)], t.end - t.start))
     task_rank = {id(t): r for r, t in enumerate(ranked)}
     best_any = task_score[id(ranked[0])] if ranked else 0.0
+    spread = sorted(task_score.values())
+    peak = best_any - spread[len(spread) // 2] if spread else 0.0
     scored = []
     for body in ctx["bodies"]:
         entries = ctx["body_tasks"][body.key]
@@ -367,6 +369,8 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
         f["ov_is_best"] = 1.0 if ov > 0 and ov >= best_any else 0.0
         f["ov_gap"] = best_any - ov
         f[f"best_any>={int(best_any * 4) / 4}"] = 1.0
+        f["peak"] = peak
+        f[f"n_tasks={_bucket(len(ctx['body_tasks'][body.key]))}"] = 1.0
         if best is not None:
             task, mention, own = best
             tr = task_rank[id(task)]
@@ -377,9 +381,14 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
             f["bigram"] = _overlap(words, task)
             f["weighted"] = matcher.weighted(words, task)
             f[f"task_bodies={_bucket(len(task.responsible))}"] = 1.0
+            f[f"task_words={_bucket(len(task.words) / 4)}"] = 1.0
             if task.start <= indicator.start < task.end:
                 f["task_holds_target"] = 1.0
             f[f"task_dist={_bucket(abs(task.start - indicator.start) / 500)}"] = 1.0
+            mean = ctx.get("task_mean", {}).get(id(task))
+            if mean is not None:
+                f["specific"] = ov - mean
+                f["specific_pos"] = 1.0 if ov - mean > 0.2 else 0.0
         else:
             f["no_task"] = 1.0
         for role in ("lead", "partner", "oversight", "issuer"):
@@ -426,6 +435,12 @@ def _pairs(doc: Document):
     ctx = _doc_context(doc)
     indicators = [s for s in doc.spans if s.label == INDICATOR]
     ctx["n_targets"] = len(indicators)
+    # how well each task matches the document's targets on average: a task that every target
+    # matches about as well names none of them in particular
+    matcher, tasks = ctx["matcher"], ctx["tasks"]
+    words = [content_syllables(doc.span_text(s)) for s in indicators]
+    scores = [[_task_score(matcher, w, t) for t in tasks] for w in words]
+    ctx["task_mean"] = {id(t): sum(row[j] for row in scores) / len(scores) for j, t in enumerate(tasks)} if scores else {}
     # the spec's rule, made concrete by link_targets, is one more piece of evidence for the model
     ruled = {(link.indicator, body_key(doc.text[link.agency[0] : link.agency[1]])) for link in link_targets(doc, 0.5).links}
     for indicator in indicators:

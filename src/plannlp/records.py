@@ -303,7 +303,8 @@ def responsible_bodies(doc: Document, indicator: Span) -> tuple[Span, ...]:
 
 def body_key(agency_text: str) -> str:
     """The key that says two AGENCY mentions name the same body: NFC, case and spacing folded,
-    ``UBND`` read as ``Ủy ban nhân dân`` (``Uỷ`` as ``Ủy``)."""
-    key = fold(agency_text)
+    ``UBND`` read as ``Ủy ban nhân dân`` (``Uỷ`` as ``Ủy``), commas and full stops between words
+    dropped (``UBND các phường, xã`` is ``UBND các phường xã``)."""
+    key = fold(agency_text.replace(",", " ").replace(".", " ").replace(";", " "))
     key = key.replace("uỷ", "ủy").replace("ubnd", "ủy ban nhân dân").replace("bhxh", "bảo hiểm xã hội")
     return key
