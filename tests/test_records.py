@@ -276,6 +276,8 @@ def test_a_level_that_opens_no_clause_stays_with_the_previous_indicator():
         ("1.000 người", (1000.0, 1000.0, 1000.0, "người", "")),
         ("2,1 con/phụ nữ", (2.1, 2.1, 2.1, "con/phụ nữ", "")),
         ("không", (0.0, 0.0, 0.0, "", "")),
+        ("60% đến 70%", (65.0, 60.0, 70.0, "%", "")),  # a range in words (gold test: one such VALUE)
+        ("từ 25 đến 30%", (27.5, 25.0, 30.0, "%", "")),
     ],
 )
 def test_parse_value_reads_ranges_scales_and_decimal_commas(value, expected):

@@ -25,6 +25,10 @@ RANGE_DASH = r"\s*[-–—]\s*"
 NUMBER_OR_RANGE = rf"{DIGITS}(?:{RANGE_DASH}{DIGITS})?"
 DIGITS_RE = re.compile(DIGITS)
 RANGE_RE = re.compile(rf"^(?P<low>{DIGITS}){RANGE_DASH}(?P<high>{DIGITS})(?P<rest>.*)$")
+# a range in words, the unit after either end: "từ 25 đến 30%", "60% đến 70%", "5 tới 10 người"
+WORD_RANGE_RE = re.compile(
+    rf"^(?:từ\s+)?(?P<low>{DIGITS})\s*(?P<unit1>%|‰)?\s+(?:đến|tới)\s+(?P<high>{DIGITS})(?P<rest>.*)$", re.I
+)
 # a number in running text: not inside a date (5-4-2024), a decimal or a decree number (281/QĐ)
 NUMBER_IN_TEXT = rf"(?<![\w/.,\-–]){NUMBER_OR_RANGE}(?!\d|[.,\-–]\d|/\w)"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from plannlp.data import Document, Span, TargetRecord
 from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, ISSUER, LEAD, PARTNER, VALUE, YEAR
-from plannlp.numbers import DIGITS_RE, RANGE_RE, number_words, parse_digits, parse_number_words, scales
+from plannlp.numbers import DIGITS_RE, RANGE_RE, WORD_RANGE_RE, number_words, parse_digits, parse_number_words, scales
 from plannlp.text import fold, line_offsets, nfc
 
 # ---------------------------------------------------------------------------------------------
@@ -101,9 +101,9 @@ def parse_value(value_text: str) -> Quantity:
     """A VALUE's numbers and unit: ``25-30%`` -> low 25, high 30, number 27.5, unit ``%``;
     ``385 - 405 triệu đồng`` -> 385e6 .. 405e6 ``đồng`` (scale ``triệu``); ``13,28 triệu tấn`` ->
     13.28e6 ``tấn``; ``1.000 người`` -> 1000; ``2,1 con/phụ nữ`` -> 2.1; word numbers as
-    :func:`split_unit` reads them. Comparators are separate spans and are not read here."""
+    :func:`split_unit` reads them; ``từ 25 đến 30%`` and ``60% đến 70%`` are ranges too. Comparators are separate spans and are not read here."""
     text = " ".join(nfc(value_text).split())
-    ranged = _RANGE.match(text)
+    ranged = _RANGE.match(text) or WORD_RANGE_RE.match(text)
     if ranged:
         try:
             low, high = _parse_digits(ranged.group("low")), _parse_digits(ranged.group("high"))
