@@ -19,7 +19,7 @@ out = {
     "roles_cue_rules": role_prf(docs, [d.with_spans(CueRoles().predict_spans(d)) for d in docs]),
 }
 linked = [d for d in docs if d.links]
-for name, link in (("links_model", load_link_model().link), ("links_rule", lambda d: link_targets(d, 0.4))):
+for name, link in (("links_model", load_link_model().link), ("links_rule", lambda d: link_targets(d, 0.5))):
     total = PRF()
     for d in linked:
         total = total + link_score(d, link(d.with_spans(d.spans)))

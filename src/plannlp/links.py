@@ -476,28 +476,41 @@ def link_training_rows(docs: Iterable[Document]) -> tuple[list[dict[str, float]]
 @dataclass(frozen=True)
 class LinkModel:
     """A linear model over :func:`pair_features`: a target is linked to each body whose
-    probability reaches ``threshold``, and to its most probable body when none does but that one
-    reaches ``floor``."""
+    probability reaches ``threshold`` and ``ratio`` times the best body's, and to its most
+    probable body when none does but that one reaches ``floor``. Where the most probable body
+    is the spec's fallback (the overall lead or the issuer, named by no task) it answers alone."""
 
     model: LinearModel
     threshold: float = 0.5
     floor: float = 0.2
     settings: Mapping[str, Any] = field(default_factory=dict)
+    ratio: float = 0.0
+    fallback_alone: bool = False
 
     def link(self, doc: Document) -> Document:
         links = []
         for indicator, rows in _pairs(doc):
-            scored = [(self.model.probability(f, "yes"), body, mention) for body, f, mention in rows]
-            chosen = [(p, m) for p, _, m in scored if p >= self.threshold]
-            if not chosen and scored:
-                p, _, m = max(scored, key=lambda x: x[0])
-                if p >= self.floor:
-                    chosen = [(p, m)]
-            links.extend(Link(indicator.key, m.key) for _, m in chosen)
+            links.extend(Link(indicator.key, m.key) for m in self.choose(rows))
         return doc.with_spans(doc.spans, links)
 
+    def choose(self, rows) -> list[Span]:
+        """The mentions to link among one target's ``(body, features, mention)`` rows."""
+        scored = [(self.model.probability(f, "yes"), f, mention) for _, f, mention in rows]
+        if not scored:
+            return []
+        top, top_f, top_m = max(scored, key=lambda x: x[0])
+        if self.fallback_alone and top >= self.floor and "no_task" in top_f and (
+            "issuer" in top_f or "overall_lead" in top_f
+        ):
+            return [top_m]
+        chosen = [m for p, _, m in scored if p >= self.threshold and p >= self.ratio * top]
+        if not chosen and top >= self.floor:
+            chosen = [top_m]
+        return chosen
+
     def save(self, directory: str | Path) -> Path:
-        obj = {**self.model.to_json(), "threshold": self.threshold, "floor": self.floor, "settings": dict(self.settings)}
+        obj = {**self.model.to_json(), "threshold": self.threshold, "floor": self.floor, "ratio": self.ratio,
+               "fallback_alone": self.fallback_alone, "settings": dict(self.settings)}
         return write_json(Path(directory) / LINK_MODEL_FILE, obj)
 
     @classmethod
@@ -505,7 +518,8 @@ class LinkModel:
         path = Path(directory) / LINK_MODEL_FILE
         obj = read_json(path, missing=f"{directory}: no link model ({LINK_MODEL_FILE})")
         model = LinearModel.from_json(obj, str(path), allowed=("no", "yes"))
-        return cls(model, float(obj.get("threshold", 0.5)), float(obj.get("floor", 0.2)), obj.get("settings", {}))
+        return cls(model, float(obj.get("threshold", 0.5)), float(obj.get("floor", 0.2)), obj.get("settings", {}),
+                   float(obj.get("ratio", 0.0)), bool(obj.get("fallback_alone", False)))
 
 
 def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5, floor: float = 0.2, seed: int = 0) -> LinkModel:
@@ -513,19 +527,23 @@ def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5
     return LinkModel(fit_linear(X, y, c=c, seed=seed), threshold, floor, {"c": c, "seed": seed, "pairs": len(y)})
 
 
-def crossval_links(docs: Sequence[Document], c: float, settings: Sequence[tuple[float, float]], folds: int = 5, seed: int = 0) -> dict[str, dict[str, float]]:
-    """Link P/R/F1 per (threshold, floor) by document K-fold cross-validation (gold spans and roles)."""
+def crossval_links(docs: Sequence[Document], c: float, settings: Sequence[tuple], folds: int = 5, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Link P/R/F1 per decoding setting ``(threshold, floor[, ratio[, fallback_alone]])`` by
+    document K-fold cross-validation (gold spans and roles); keys are the settings joined by ``/``."""
     from plannlp.evaluate.metrics import PRF, link_score
 
     linked = [d for d in docs if d.links]
-    totals = {s: PRF() for s in settings}
+    totals = {tuple(s): PRF() for s in settings}
     for held, rest in shuffled_folds(linked, folds, seed):
         base = train_links(rest, c=c, seed=seed)
-        for threshold, floor in settings:
-            model = LinkModel(base.model, threshold, floor)
-            for doc in held:
-                totals[(threshold, floor)] = totals[(threshold, floor)] + link_score(doc, model.link(doc.with_spans(doc.spans)))
-    return {f"{t}/{f}": {"precision": p.precision, "recall": p.recall, "f1": p.f1} for (t, f), p in totals.items()}
+        for doc in held:
+            plain = doc.with_spans(doc.spans)
+            pairs = list(_pairs(plain))  # features once; each setting only decodes
+            for setting in totals:
+                model = LinkModel(base.model, *setting[:2], {}, *setting[2:])
+                links = [Link(i.key, m.key) for i, rows in pairs for m in model.choose(rows)]
+                totals[setting] = totals[setting] + link_score(doc, plain.with_spans(plain.spans, links))
+    return {"/".join(str(x) for x in s): {"precision": p.precision, "recall": p.recall, "f1": p.f1} for s, p in totals.items()}
 
 
 @lru_cache(maxsize=4)
@@ -587,29 +605,36 @@ def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
     docs = [d for p in paths for d in read_documents(p) if d.links]
     seed, folds = int(config.get("seed", 0)), int(config.get("folds", 5))
     grid = config.get("grid") or {}
-    settings = [(float(t), float(f)) for t in grid.get("threshold", [0.5]) for f in grid.get("floor", [0.2])]
+    settings = [
+        (float(t), float(f), float(r), bool(a))
+        for t in grid.get("threshold", [0.5])
+        for f in grid.get("floor", [0.2])
+        for r in grid.get("ratio", [0.0])
+        for a in grid.get("fallback_alone", [False])
+    ]
     results = {str(c): crossval_links(docs, float(c), settings, folds, seed) for c in grid.get("c", [1.0])}
     best_c, best_key = max(((c, k) for c, r in results.items() for k in r), key=lambda ck: results[ck[0]][ck[1]]["f1"])
-    threshold, floor = (float(x) for x in best_key.split("/"))
+    threshold, floor, ratio, alone = next(s for s in settings if "/".join(str(x) for x in s) == best_key)
     rule = crossval_rule_links(docs)
-    model = train_links(docs, c=float(best_c), threshold=threshold, floor=floor, seed=seed)
+    base = train_links(docs, c=float(best_c), threshold=threshold, floor=floor, seed=seed)
+    model = LinkModel(base.model, threshold, floor, base.settings, ratio, alone)
     out = root / config.get("output", "models/links")
     model.save(out)
     RunRecord(
         system="links",
-        settings={"c": float(best_c), "threshold": threshold, "floor": floor, "seed": seed},
+        settings={"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "seed": seed},
         labels=("yes", "no"),
         files={"model": LINK_MODEL_FILE},
         code_revision=code_revision(),
         data=data_checksums(**{f"train{i}": p for i, p in enumerate(paths)}),
         config={**dict(config), "selection_metric": config.get("selection_metric", "cv_link_f1")},
-        metrics={"cv": results, "chosen": {"c": float(best_c), "threshold": threshold, "floor": floor},
+        metrics={"cv": results, "chosen": {"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone},
                  "rule_linker_on_the_same_documents": rule, "documents": len(docs)},
     ).write(out)
     return out
 
 
-def crossval_rule_links(docs: Sequence[Document], min_overlap: float = 0.4) -> dict[str, float]:
+def crossval_rule_links(docs: Sequence[Document], min_overlap: float = 0.5) -> dict[str, float]:
     """The rule linker's link P/R/F1 on the same documents (gold spans and roles; it learns nothing)."""
     from plannlp.evaluate.metrics import PRF, link_score
 
