@@ -322,8 +322,14 @@ def _doc_context(doc: Document) -> dict:
             if body not in seen:
                 seen.add(body)
                 body_tasks[body].append((task, a, a.key in own))
+    body_words = {
+        b: frozenset(w for task, _, _ in entries for w in task.words) for b, entries in body_tasks.items()
+    }
+    name_words = {b.key: frozenset(content_syllables(doc.span_text(b.mentions[0]))) for b in bodies.values()}
     return {
         "tasks": tasks,
+        "body_words": body_words,
+        "name_words": name_words,
         "matcher": _Matcher.of(doc),
         "body_tasks": body_tasks,
         "bodies": list(bodies.values()),
@@ -370,6 +376,14 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
         f["ov_gap"] = best_any - ov
         f[f"best_any>={int(best_any * 4) / 4}"] = 1.0
         f["peak"] = peak
+        # the body's subject: the words of all its tasks together, and its own name
+        # ("Sở Giáo dục và Đào tạo" for a schooling target, "Sở Y tế" for trạm y tế)
+        pooled = _Task(0, 0, (), ctx["body_words"][body.key], frozenset())
+        f["body_text"] = matcher.weighted(words, pooled)
+        named = _Task(0, 0, (), ctx["name_words"][body.key], frozenset())
+        f["name_match"] = matcher.weighted(words, named)
+        if f["name_match"] > 0:
+            f["name_match_pos"] = 1.0
         f[f"n_tasks={_bucket(len(ctx['body_tasks'][body.key]))}"] = 1.0
         if best is not None:
             task, mention, own = best
