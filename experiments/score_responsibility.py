@@ -1,5 +1,8 @@
 """Score the responsibility models alone on a gold split: roles predicted on the gold AGENCY spans,
-links predicted from the gold spans and gold roles (the linker's own error, apart from the tagger's).
+links predicted from the gold spans and gold roles (the linker's own error, apart from the tagger's),
+and records built from the gold spans: the metric's records F1 (indicator, values, comparators,
+year; 1.0 from gold spans unless the record builder is not deterministic) and the same with the
+responsible bodies required to equal the gold links' bodies (the record builder plus the linker).
 
     python experiments/score_responsibility.py corpus/gold/test.jsonl
 """
@@ -7,10 +10,34 @@ links predicted from the gold spans and gold roles (the linker's own error, apar
 import json
 import sys
 
-from plannlp.evaluate.metrics import PRF, link_score
+from plannlp.evaluate.metrics import PRF, link_score, record_score
 from plannlp.io import read_documents
 from plannlp.links import link_targets, load_link_model
+from plannlp.records import body_key, extract_records
 from plannlp.roles import CueRoles, load_role_model, role_prf
+
+
+def responsible_record_score(gold_doc, predicted_doc) -> PRF:
+    """Records F1 where a record is right only when its responsible bodies are the gold ones too."""
+
+    def keyed(doc):
+        return [
+            ((tuple(doc.span_text(v) for v in r.values), tuple(doc.span_text(c) for c in r.comparators),
+              None if r.year is None else doc.span_text(r.year),
+              frozenset(body_key(doc.span_text(a)) for a in r.responsible)), r.indicator)
+            for r in extract_records(doc)
+        ]
+
+    open_gold = keyed(gold_doc)
+    tp = 0
+    predicted = keyed(predicted_doc)
+    for key, indicator in predicted:
+        hit = next((i for i, (k, g) in enumerate(open_gold) if k == key and g.overlaps(indicator)), None)
+        if hit is not None:
+            open_gold.pop(hit)
+            tp += 1
+    return PRF(tp, len(predicted) - tp, len(open_gold))
+
 
 docs = list(read_documents(sys.argv[1]))
 roles = load_role_model()
@@ -20,8 +47,13 @@ out = {
 }
 linked = [d for d in docs if d.links]
 for name, link in (("links_model", load_link_model().link), ("links_rule", lambda d: link_targets(d, 0.5))):
-    total = PRF()
+    total, records, strict = PRF(), PRF(), PRF()
     for d in linked:
-        total = total + link_score(d, link(d.with_spans(d.spans)))
-    out[name] = {"documents": len(linked), **total.to_json()}
+        predicted = link(d.with_spans(d.spans))
+        total = total + link_score(d, predicted)
+        records = records + record_score(extract_records(d), extract_records(predicted), d.text)
+        strict = strict + responsible_record_score(d, predicted)
+    out[name] = {"documents": len(linked), **total.to_json(),
+                 "records_from_gold_spans": records.to_json(),
+                 "records_with_responsible_from_gold_spans": strict.to_json()}
 print(json.dumps(out, indent=1, ensure_ascii=False))
