@@ -76,3 +76,91 @@ def test_learned_linker_round_trips_as_json_and_refuses_bad_files(tmp_path):
     (tmp_path / "links.json").write_text(json.dumps({"classes": ["a", "b"], "weights": {}}), encoding="utf-8")
     with pytest.raises(DataError, match="classes"):
         LinkModel.load(tmp_path)
+
+
+def _doc_of(text, *items):
+    """A document whose spans are (quote, label, role) triples located left to right."""
+    spans, cursor = [], 0
+    for quote, label, role in items:
+        i = text.index(quote, cursor)
+        spans.append(Span(i, i + len(quote), label, role=role))
+        cursor = i + len(quote)
+    return Document("t", text, tuple(spans))
+
+
+def _linked(doc):
+    return {doc.span_text(r.indicator): sorted(doc.span_text(a) for a in r.responsible) for r in extract_records(link_targets(doc))}
+
+
+def test_a_body_heading_answers_for_the_list_under_it():
+    # "1. Công an tỉnh" (no colon) heads its task list; the item that names the target has no body
+    text = (
+        "UBND tỉnh ban hành Kế hoạch.\n"
+        "Phấn đấu 100% xã, phường không ma túy.\n"
+        "1. Công an tỉnh\n"
+        "a) Rà soát, phân loại địa bàn không ma túy trên toàn tỉnh.\n"
+        "2. Sở Y tế\n"
+        "a) Bảo đảm thuốc điều trị cho người nghiện.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("UBND tỉnh", "AGENCY", "issuer"), ("xã, phường không ma túy", "INDICATOR", None),
+        ("Công an tỉnh", "AGENCY", "lead"), ("Sở Y tế", "AGENCY", "lead"),
+    )  # fmt: skip
+    assert _linked(doc) == {"xã, phường không ma túy": ["Công an tỉnh"]}
+
+
+def test_chu_tri_and_phoi_hop_cells_belong_to_the_task_above_them():
+    text = (
+        "Phấn đấu 100% công chức làm công tác pháp chế được bồi dưỡng.\n"
+        "a) Tổ chức hội nghị tổng kết chương trình.\n"
+        "Đơn vị chủ trì: Văn phòng UBND tỉnh.\n"
+        "b) Bồi dưỡng công chức làm công tác pháp chế hằng năm.\n"
+        "Đơn vị chủ trì: Sở Tư pháp.\n"
+        "Đơn vị phối hợp: Sở Nội vụ.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("công chức làm công tác pháp chế được bồi dưỡng", "INDICATOR", None),
+        ("Văn phòng UBND tỉnh", "AGENCY", "lead"), ("Sở Tư pháp", "AGENCY", "lead"), ("Sở Nội vụ", "AGENCY", "partner"),
+    )  # fmt: skip
+    assert _linked(doc) == {"công chức làm công tác pháp chế được bồi dưỡng": ["Sở Nội vụ", "Sở Tư pháp"]}
+
+
+def test_a_table_row_gives_its_bodies_the_row_text_before_or_after_them():
+    # one row a line per cell: number, then the target's text and the body (or the bodies first)
+    text = (
+        "Tỷ lệ doanh nghiệp có hoạt động đổi mới sáng tạo đạt 40%.\n"
+        "Tỷ lệ hộ gia đình có cáp quang đạt 90%.\n"
+        "3\nTỷ lệ doanh nghiệp có hoạt động đổi mới sáng tạo\nSở Khoa học và Công nghệ\n2026 - 2030\n"
+        "4\nSở Xây dựng\n- Sở Công Thương;\nPhát triển hạ tầng cáp quang cho hộ gia đình\n"
+    )
+    doc = _doc_of(
+        text,
+        ("doanh nghiệp có hoạt động đổi mới sáng tạo", "INDICATOR", None),
+        ("hộ gia đình có cáp quang", "INDICATOR", None),
+        ("Sở Khoa học và Công nghệ", "AGENCY", "lead"), ("Sở Xây dựng", "AGENCY", "lead"),
+        ("Sở Công Thương", "AGENCY", "partner"),
+    )  # fmt: skip
+    assert _linked(doc) == {
+        "doanh nghiệp có hoạt động đổi mới sáng tạo": ["Sở Khoa học và Công nghệ"],
+        "hộ gia đình có cáp quang": ["Sở Công Thương", "Sở Xây dựng"],
+    }
+
+
+def test_task_words_match_whatever_the_tone_placement_and_case():
+    from plannlp.links import content_syllables
+
+    assert content_syllables("Chăm sóc sức khoẻ") == content_syllables("chăm sóc SỨC KHỎE")
+    assert "cac" not in content_syllables("các trạm y tế")  # stop syllables from resources/link_cues.json
+
+
+def test_learned_linker_keeps_its_decoding_settings(tmp_path):
+    from plannlp.links import LinkModel, train_links
+
+    base = train_links([link_targets(DOC)] * 4, c=10.0)
+    model = LinkModel(base.model, 0.3, 0.0, {}, 0.5, True)
+    model.save(tmp_path)
+    loaded = LinkModel.load(tmp_path)
+    assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone) == (0.3, 0.0, 0.5, True)
+    assert loaded.link(DOC).links == model.link(DOC).links
