@@ -13,13 +13,18 @@ TEXT = (
 )
 
 
-def build(*items):
+def _doc_of(text, *items):
+    """A document whose spans are (quote, label, role) triples located left to right."""
     spans, cursor = [], 0
     for quote, label, role in items:
-        i = TEXT.index(quote, cursor)
+        i = text.index(quote, cursor)
         spans.append(Span(i, i + len(quote), label, role=role))
         cursor = i + len(quote)
-    return Document("l", TEXT, tuple(spans))
+    return Document("l", text, tuple(spans))
+
+
+def build(*items):
+    return _doc_of(TEXT, *items)
 
 
 DOC = build(
@@ -76,16 +81,6 @@ def test_learned_linker_round_trips_as_json_and_refuses_bad_files(tmp_path):
     (tmp_path / "links.json").write_text(json.dumps({"classes": ["a", "b"], "weights": {}}), encoding="utf-8")
     with pytest.raises(DataError, match="classes"):
         LinkModel.load(tmp_path)
-
-
-def _doc_of(text, *items):
-    """A document whose spans are (quote, label, role) triples located left to right."""
-    spans, cursor = [], 0
-    for quote, label, role in items:
-        i = text.index(quote, cursor)
-        spans.append(Span(i, i + len(quote), label, role=role))
-        cursor = i + len(quote)
-    return Document("t", text, tuple(spans))
 
 
 def _linked(doc):
