@@ -7,14 +7,21 @@ target's indicator or its subject); where the plan gives no such task, the plan'
 
 :func:`link_targets` makes that rule concrete over a document whose AGENCY spans carry roles:
 
-* A *task* is a line (a paragraph, a list item or a table row) holding a ``lead`` or ``partner``
-  mention; a short line ending in ``:`` (``1. Sở Y tế:``) takes the lines under it, up to the next
-  line that opens with an agency, as its task text.
-* A task *names* a target when it shares enough of the indicator's content words: the share of
-  the indicator's syllable bigrams (and, for short indicators, syllables) found in the task text,
-  at least ``min_overlap``. The best-sharing task wins; ties go to the first.
+* *Tasks* are read from the layout (:func:`_tasks`): a body heading (``1. Công an tỉnh``,
+  ``2.3. Sở Y tế:``, ``12. Đề nghị ...``) with each line of the list under it (up to the next item
+  of the same list style or a Roman part), the heading's body answering for them; the bodies of a
+  table row or of ``Đơn vị chủ trì:`` / ``Đơn vị phối hợp:`` lines with the task text around them
+  (the lines above, back to the previous row; or, when the bodies open the row, the lines after);
+  any other line holding a ``lead`` or ``partner`` mention. Phrase lists: ``resources/link_cues.json``.
+* A task *names* a target when it holds enough of the indicator's content syllables
+  (diacritic-blind): the larger of the share of the indicator's syllable bigrams and its
+  IDF-weighted share of syllables, at least ``min_overlap``. The best task wins (ties: the
+  shortest, then the first); the target's own text is not its task.
 * The overall lead is the first ``lead`` mention whose sentence speaks of carrying out the plan
   itself (``chủ trì`` with ``tổ chức thực hiện`` / ``triển khai`` / ``kế hoạch``).
+
+:class:`LinkModel` learns the same decision body by body from the gold links, with the rule's
+answer as one of its features.
 """
 
 from __future__ import annotations
@@ -85,7 +92,8 @@ class _Task:
     """A task the plan gives: its text ``[start, end)``, its own lead and partner mentions, the
     lead of the body heading it sits under (``inherited``) and what kind of layout it is
     (``line``: a paragraph or list item; ``cell``: a table row's or a ``Đơn vị chủ trì:`` line's
-    bodies with the task text around them; ``heading``: ``1. Sở Y tế`` and the lines under it)."""
+    bodies with the task text around them; ``heading``: the ``1. Sở Y tế`` line itself; ``under``:
+    a line of the list under such a heading that names no body, the heading's body answering)."""
 
     start: int
     end: int
