@@ -347,27 +347,3 @@ def test_an_issuer_linked_beside_a_lead_stays_out_of_responsible():
     # with no lead or partner linked, the issuer answers (the spec's last fallback)
     alone = Document("r", text, (issuer, at("95%", "VALUE"), ind, lead), links=(Link(ind.key, issuer.key),))
     assert [alone.span_text(a) for a in extract_records(alone)[0].responsible] == ["UBND tỉnh"]
-
-
-def test_levels_under_different_years_make_a_record_each():
-    # "năm 2025 đạt trên 8% và năm 2026 đạt từ 10%": two targets of one indicator, not one
-    text = "phấn đấu tăng trưởng kinh tế cả năm 2025 đạt trên 8% và năm 2026 đạt từ 10% trở lên."
-    d = doc(
-        text,
-        ("tăng trưởng kinh tế", "INDICATOR"), ("năm 2025", "YEAR"), ("trên", "COMPARATOR"), ("8%", "VALUE"),
-        ("năm 2026", "YEAR"), ("từ", "COMPARATOR"), ("10%", "VALUE"),
-    )  # fmt: skip
-    first, second = extract_records(d)
-    assert texts(first, text) == ("tăng trưởng kinh tế", ["trên"], ["8%"], "năm 2025")
-    assert texts(second, text) == ("tăng trưởng kinh tế", ["từ"], ["10%"], "năm 2026")
-
-
-def test_levels_under_one_year_stay_one_record():
-    text = "Năm 2030 tỷ suất tử vong trẻ em:\n- Dưới 5 tuổi ≤1,5‰;\n- Dưới 1 tuổi ≤1‰."
-    d = doc(
-        text,
-        ("Năm 2030", "YEAR"), ("tỷ suất tử vong trẻ em", "INDICATOR"), ("≤", "COMPARATOR"), ("1,5‰", "VALUE"),
-        ("≤", "COMPARATOR"), ("1‰", "VALUE"),
-    )  # fmt: skip
-    [record] = extract_records(d)
-    assert texts(record, text)[2:] == (["1,5‰", "1‰"], "Năm 2030")

@@ -191,8 +191,7 @@ def _heading_years(doc: Document, starts: Sequence[int]) -> list[Span]:
 
 
 def extract_records(doc: Document) -> list[TargetRecord]:
-    """The target records of a document's spans, one per INDICATOR (one per YEAR where its
-    levels stand under different YEARs), in text order.
+    """The target records of a document's spans, one per INDICATOR, in text order.
 
     Rules (the spec's, made concrete):
 
@@ -209,11 +208,9 @@ def extract_records(doc: Document) -> list[TargetRecord]:
     * A sentence without indicators continues a list opened by a sentence ending in ``:``: its
       levels go to the last indicator of that sentence
       (``tỷ suất tử vong trẻ em:`` / ``- Dưới 5 tuổi ≤1,5‰;``). Otherwise its levels are dropped.
-    * The YEAR is the nearest YEAR before the target's VALUE in its sentence (it may stand
+    * The YEAR is the nearest YEAR before the target's first VALUE in its sentence (it may stand
       after the indicator), else the nearest heading YEAR above it (a YEAR on a line without
-      INDICATOR and VALUE spans). Where the levels of one indicator stand under different YEARs
-      (``tăng trưởng kinh tế năm 2025 đạt trên 8% và năm 2026 đạt từ 10%``) each YEAR's levels
-      make a record of their own.
+      INDICATOR and VALUE spans).
     * ``issuer`` holds the document's ``issuer`` AGENCY mentions; ``responsible`` the bodies linked
       to the indicator (:attr:`Document.links`: gold links, or those a linker predicted), leads
       first. No other body of the document is put on a record (the spec's responsibility rule).
@@ -222,7 +219,7 @@ def extract_records(doc: Document) -> list[TargetRecord]:
     starts = [s.start for s in doc.spans]  # Document keeps its spans sorted
     headings = _heading_years(doc, starts)
     heading_ends = [s.end for s in headings]
-    attached: dict[Span, list[tuple[Span, ...]]] = {}  # indicator -> its levels, in order
+    attached: dict[Span, list[Span]] = {}
     years: dict[Span, Span | None] = {}
     sentence_years: dict[Span, list[Span]] = {}  # indicator -> YEARs of its sentence
     order: list[Span] = []
@@ -239,7 +236,8 @@ def extract_records(doc: Document) -> list[TargetRecord]:
             years[indicator] = headings[above - 1] if above else None
         if not indicators:
             if list_head is not None:
-                attached[list_head].extend(levels)
+                for level in levels:
+                    attached[list_head].extend(level)
             continue
         list_head = indicators[-1] if text[start:end].rstrip().endswith(":") else None
         previous_end = start
@@ -254,47 +252,28 @@ def extract_records(doc: Document) -> list[TargetRecord]:
                 if opens_clause and leads_in:
                     target = nxt
             if target is not None:
-                attached[target].append(level)
+                attached[target].extend(level)
             previous_end = level[-1].end
     issuer = _issuers(doc)
     records = []
     for indicator in order:
-        # the YEAR of each level: the nearest YEAR before its VALUE in the sentence (it may stand
-        # after the indicator: "tăng trưởng ... năm 2017 là khoảng 6,7%"), else before the
-        # indicator, else the heading YEAR above. Levels under different YEARs are different
-        # targets ("năm 2025 đạt trên 8% và năm 2026 đạt từ 10%"): one record each.
-        groups: list[tuple[Span | None, list[Span]]] = []
-        for level in attached[indicator] or [()]:
-            anchor = next((s.start for s in level if s.label == VALUE), indicator.start)
-            before = [y for y in sentence_years[indicator] if y.end <= anchor]
-            year = before[-1] if before else years[indicator]
-            if groups and groups[-1][0] == year:
-                groups[-1][1].extend(level)
-            else:
-                groups.append((year, list(level)))
-        # comparators without a value of their own stay with a neighbouring level that has one
-        merged: list[tuple[Span | None, list[Span]]] = []
-        for year, spans in groups:
-            if merged and not any(s.label == VALUE for s in spans):
-                merged[-1][1].extend(spans)
-            elif merged and not any(s.label == VALUE for s in merged[-1][1]):
-                merged[-1] = (year, merged[-1][1] + spans)
-            else:
-                merged.append((year, spans))
-        groups = merged
-        responsible = responsible_bodies(doc, indicator)
-        for year, spans in groups:
-            records.append(
-                TargetRecord(
-                    doc_id=doc.id,
-                    indicator=indicator,
-                    values=tuple(s for s in spans if s.label == VALUE),
-                    comparators=tuple(s for s in spans if s.label == COMPARATOR),
-                    year=year,
-                    issuer=issuer,
-                    responsible=responsible,
-                )
+        values = tuple(s for s in attached[indicator] if s.label == VALUE)
+        # the nearest YEAR before the target's level in its sentence (it may stand after the
+        # indicator: "tăng trưởng ... năm 2017 là khoảng 6,7%"), else before the indicator,
+        # else the heading YEAR above
+        anchor = values[0].start if values else indicator.start
+        before = [y for y in sentence_years[indicator] if y.end <= anchor]
+        records.append(
+            TargetRecord(
+                doc_id=doc.id,
+                indicator=indicator,
+                values=values,
+                comparators=tuple(s for s in attached[indicator] if s.label == COMPARATOR),
+                year=before[-1] if before else years[indicator],
+                issuer=issuer,
+                responsible=responsible_bodies(doc, indicator),
             )
+        )
     return records
 
 
