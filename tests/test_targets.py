@@ -46,3 +46,10 @@ def test_flag_is_off_by_default_and_read_from_json() -> None:
     assert CrfSettings().targets is False
     assert CrfSettings.from_json({"targets": True}).targets is True
     assert CrfSettings.from_json({}).targets is False  # models saved before the flag load unchanged
+
+
+def test_cross_validation_reads_the_flag_too() -> None:
+    from plannlp.baselines.folds import crf_settings
+
+    assert crf_settings({"targets": True}).targets is True
+    assert crf_settings({}).targets is False
