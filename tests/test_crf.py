@@ -184,3 +184,12 @@ def test_rule_tags_can_be_features(docs: list[Document]) -> None:
     words = [t.text for t in data.sentences[0][0].tokens]
     assert rules[words.index("95")] == "B-VALUE" and rules[words.index("%")] == "I-VALUE"
     assert "rule" not in featurise(docs[:1], FAST).X[0][0]
+
+
+def test_clause_features_only_behind_their_flag(docs: list[Document]) -> None:
+    with_targets = featurise(docs[:1], CrfSettings(pos=False, targets=True)).X[0]
+    without = featurise(docs[:1], CrfSettings(pos=False)).X[0]
+    assert all("X.lr" in row for row in with_targets)
+    assert not any(name.startswith("X.") for row in without for name in row)
+    # the flag adds features and changes none of the others
+    assert [{k: v for k, v in row.items() if not k.startswith("X.")} for row in with_targets] == without

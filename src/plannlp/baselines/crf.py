@@ -51,6 +51,7 @@ class CrfSettings:
     pos: bool = True  # underthesea POS tags as features
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
     structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
+    targets: bool = False  # clause geometry: distance to levels, opening verbs, boundaries (baselines.targets)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
     scheme: str = "BIO"
@@ -120,6 +121,11 @@ def sentence_features(
         feats = fx.token_features(words, tags, gaz, settings.window, rule)
         if layout is not None:
             for row, extra in zip(feats, layout[k]):
+                row.update(extra)
+        if settings.targets:
+            from plannlp.baselines.targets import target_features
+
+            for row, extra in zip(feats, target_features(words, rule)):
                 row.update(extra)
         if clusters is not None and settings.clusters:
             found = [clusters.features(w) for w in words]
@@ -278,6 +284,7 @@ class CrfTagger(Tagger):
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
+    "targets",
 )  # fmt: skip
 
 
@@ -297,6 +304,7 @@ def train_from_config(
         pos=bool(config.get("pos", True)),
         rule_features=bool(config.get("rule_features", False)),
         structure=bool(config.get("structure", False)),
+        targets=bool(config.get("targets", False)),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),
         scheme=str(config.get("scheme", "BIO")),

@@ -82,7 +82,7 @@ def crf_settings(config: dict[str, Any]) -> Any:
         c1=one("c1", 0.05), c2=one("c2", 0.1),
         max_iterations=int(config.get("max_iterations", 150)), window=int(config.get("window", 2)),
         pos=bool(config.get("pos", True)), rule_features=bool(config.get("rule_features", False)),
-        structure=bool(config.get("structure", False)),
+        structure=bool(config.get("structure", False)), targets=bool(config.get("targets", False)),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),
         scheme=str(config.get("scheme", "BIO")), labels=tuple(config.get("labels") or LABELS),
