@@ -140,6 +140,8 @@ def read_labels(path: str | Path, corpus_dir: str | Path, shared_dir: str | Path
             if shared_dir is None:
                 continue
             file = shared_dir / doc.removeprefix("shared/plans/")
+        elif doc.startswith("doctype/"):  # kept for the classifier only: corpus/doctype/<name>.md
+            file = corpus_dir / "doctype" / f"{doc.removeprefix('doctype/')}.md"
         else:
             file = corpus_dir / "clean" / f"{doc}.txt"
         if not file.is_file():
