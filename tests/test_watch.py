@@ -455,3 +455,13 @@ def test_committed_doctype_model_loads_and_scores():
     got = model.predict(PLAN.format(n="Lạng Sơn"))
     assert got.label in CLASSES and 0 < got.score <= 1
     assert sum(got.scores.values()) == pytest.approx(1.0)
+
+
+def test_committed_labels_name_existing_documents():
+    """Every row of corpus/doclabels.tsv outside shared/plans names a file that exists, with a known label."""
+    from plannlp.classify import CLASSES, read_labels
+
+    root = Path(__file__).resolve().parents[1]
+    docs = read_labels(root / "corpus" / "doclabels.tsv", root / "corpus", None)  # raises on a missing file
+    assert {d.label for d in docs} <= set(CLASSES)
+    assert any(d.doc.startswith("doctype/") and d.label == "health-plan" for d in docs)
