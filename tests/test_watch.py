@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Response
@@ -361,9 +362,10 @@ def test_json_model_scores_like_scikit_learn(tmp_path):
     (corpus / "doclabels.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     grid = [{"tokenizer": "syllable", "ngram_max": 2, "C": 10.0}]
     run_record = classify.train(corpus / "doclabels.tsv", corpus, None, tmp_path / "m", folds=3, grid=grid)
-    assert run_record["labels"] == {"health-plan": 3, "health-news": 3, "other": 3}
-    assert set(run_record["cv"]["per_class"]) == set(classify.CLASSES)
-    assert run_record["data_checksum"].startswith("sha256:")
+    assert run_record["format"] == "plannlp-run/1" and run_record["files"] == {"model": "model.json"}
+    assert run_record["metrics"]["counts"] == {"health-plan": 3, "health-news": 3, "other": 3}
+    assert set(run_record["metrics"]["cv"]["per_class"]) == set(classify.CLASSES)
+    assert run_record["data"]["documents"]["checksum"].startswith("sha256:")
     spec = json.loads((tmp_path / "m" / "model.json").read_text())
     assert not any(str(v).startswith("\x80") for v in spec)  # plain JSON, no pickle
     model = classify.DocTypeModel.load(tmp_path / "m")
@@ -385,6 +387,67 @@ def test_json_model_scores_like_scikit_learn(tmp_path):
     assert got.label == clf.classes_[expected.argmax()]
 
 
+def _tiny_labelled_corpus(tmp_path, texts):
+    corpus = tmp_path / "corpus"
+    (corpus / "clean").mkdir(parents=True)
+    lines = ["doc\tshared_path\tlabel\tlabelled_by\tnote"]
+    for doc, text in texts.items():
+        (corpus / "clean" / f"{doc}.txt").write_text(text, encoding="utf-8")
+        label = {"p": "health-plan", "n": "health-news", "o": "other"}[doc[0]]
+        lines.append(f"{doc}\t\t{label}\ttest\t")
+    (corpus / "doclabels.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return corpus
+
+
+def test_document_features_score_like_the_fitted_pipeline(tmp_path):
+    """With document features, the JSON model's probabilities equal the fitted scikit-learn model's."""
+    from plannlp import classify
+
+    texts = {
+        "p1": PLAN.format(n="x"), "p2": PLAN.format(n="y") + " dinh dưỡng", "p3": PLAN.format(n="z") + " tiêm chủng",
+        "n1": "Phóng viên cho biết tỉnh vừa ban hành kế hoạch y tế, phấn đấu 95% dân số có bảo hiểm y tế.",
+        "n2": "Theo báo, Sở Y tế cho biết tỉnh phấn đấu 100% trạm y tế có bác sĩ; tin bài mới.",
+        "n3": "Phóng viên đưa tin: ngành y tế đặt mục tiêu tiêm chủng 98%, theo báo điện tử.",
+        "o1": "Quyết định công bố thủ tục hành chính lĩnh vực đất đai và thuế.",
+        "o2": "Kế hoạch phát triển kinh tế số, phấn đấu 30% doanh nghiệp số đến năm 2030.",
+        "o3": "Nghị quyết sắp xếp đơn vị hành chính cấp xã, thủ tục hành chính đất đai.",
+    }
+    corpus = _tiny_labelled_corpus(tmp_path, texts)
+    setting = {"tokenizer": "syllable", "ngram_max": 1, "C": 10.0, "features": 0.5}
+    classify.train(corpus / "doclabels.tsv", corpus, None, tmp_path / "m", folds=3, grid=[setting])
+    model = classify.DocTypeModel.load(tmp_path / "m")
+    assert model.features == list(classify.FEATURES) and model.feature_weight == 0.5
+    toks = [classify.tokens(t, "syllable") for t in texts.values()]
+    feats = np.vstack([classify.doc_features(t) for t in texts.values()])
+    y = [{"p": "health-plan", "n": "health-news", "o": "other"}[d[0]] for d in texts]
+    fitted = classify._Fitted(setting, 13).fit(toks, feats, y)
+    probe = "Kế hoạch phấn đấu 90% dân số tham gia bảo hiểm y tế, Sở Y tế chủ trì"
+    expected = fitted.clf.predict_proba(fitted._matrix([classify.tokens(probe, "syllable")],
+                                                       classify.doc_features(probe)[None, :], False))[0]
+    got = model.predict(probe)
+    for cls, p in zip(fitted.clf.classes_, expected):
+        assert got.scores[cls] == pytest.approx(p, abs=1e-4)
+
+
+def test_document_features_see_targets_health_and_form():
+    from plannlp.classify import FEATURES, doc_features
+
+    plan = dict(zip(FEATURES, doc_features("KẾ HOẠCH\nSố: 12/KH-UBND\nCăn cứ ...\nPhấn đấu 95% trạm y tế có bác sĩ "
+                                            "đến năm 2030; Sở Y tế chủ trì, phối hợp.")))
+    other = dict(zip(FEATURES, doc_features("Giá vàng hôm nay tăng mạnh, nhà đầu tư cho biết thị trường sôi động.")))
+    assert plan["target"] > 0 and plan["health"] > 0 and plan["official"] > 0 and plan["health_x_target"] > 0
+    assert other["target"] == other["health"] == other["official"] == 0
+    assert other["news"] > 0
+
+
+def test_near_duplicates_share_a_group():
+    from plannlp.classify import near_duplicate_groups
+
+    a = "Kế hoạch thực hiện công tác dân số trong tình hình mới trên địa bàn thành phố, phấn đấu mức sinh thay thế " * 3
+    groups = near_duplicate_groups([a, a + " Nơi nhận: như trên.", "Một bài báo hoàn toàn khác về giá xăng dầu hôm nay."])
+    assert groups[0] == groups[1] != groups[2]
+
+
 def test_committed_doctype_model_loads_and_scores():
     from plannlp.classify import CLASSES, DocTypeModel
 
@@ -392,3 +455,13 @@ def test_committed_doctype_model_loads_and_scores():
     got = model.predict(PLAN.format(n="Lạng Sơn"))
     assert got.label in CLASSES and 0 < got.score <= 1
     assert sum(got.scores.values()) == pytest.approx(1.0)
+
+
+def test_committed_labels_name_existing_documents():
+    """Every row of corpus/doclabels.tsv outside shared/plans names a file that exists, with a known label."""
+    from plannlp.classify import CLASSES, read_labels
+
+    root = Path(__file__).resolve().parents[1]
+    docs = read_labels(root / "corpus" / "doclabels.tsv", root / "corpus", None)  # raises on a missing file
+    assert {d.label for d in docs} <= set(CLASSES)
+    assert any(d.doc.startswith("doctype/") and d.label == "health-plan" for d in docs)

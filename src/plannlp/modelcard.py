@@ -29,6 +29,7 @@ PIPELINE_TAGS = {
     "transformer": "token-classification",
     "roles": "text-classification",
     "links": "text-classification",  # a target-body pair classifier
+    "doctype-tfidf-logreg": "text-classification",  # a page's document type
     "encoder": "fill-mask",
 }
 HF_LIBRARY = {"transformer": "transformers", "encoder": "transformers"}
@@ -128,6 +129,9 @@ def _usage(record: RunRecord, folder: str) -> str:
         return "Used by every tagger for the roles of its AGENCY spans (`plannlp.roles`).\n"
     if record.system == "links":
         return "Used by every tagger to link each target to its responsible bodies (`plannlp.links`).\n"
+    if record.system == "doctype-tfidf-logreg":
+        return (f"```bash\nplannlp doctype predict PAGES... --model {folder}\n"
+                f"plannlp watch SOURCES.yaml --out DIR --doctype-model {folder}\n```\n")
     return "An encoder to fine-tune: `plannlp train` with a config whose `encoder:` names this folder.\n"
 
 

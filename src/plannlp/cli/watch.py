@@ -49,8 +49,13 @@ def doctype_train(
     from plannlp.classify import train
 
     shared_dir = shared if shared is not None and shared.is_dir() else None
+    if shared is not None and shared_dir is None:
+        typer.echo(f"warning: {shared} is not a folder: rows under shared/plans/ are left out", err=True)
     run = train(labels, corpus, shared_dir, out, folds=folds, progress=True)
-    typer.echo(json.dumps({"settings": run["settings"], "labels": run["labels"], "cv": run["cv"]}, indent=2))
+    cv = run["metrics"]["cv"]
+    typer.echo(json.dumps({"settings": run["settings"], "counts": run["metrics"]["counts"],
+                           "per_class": cv["per_class"], "health_any": cv["health_any"],
+                           "confusion": cv["confusion"]}, ensure_ascii=False, indent=2))
 
 
 @doctype_app.command("predict")
