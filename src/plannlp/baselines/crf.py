@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from plannlp.data import DataError, Document, Span
 from plannlp.io import atomic_writer
 from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
-from plannlp.segment import Sentence, segment
+from plannlp.segment import SENTENCE_CACHE, Sentence, segment
 from plannlp.training_data import SentenceCounts, tagged_sentences
 from plannlp.yamlconfig import settings_from_mapping
 
@@ -72,7 +73,39 @@ class CrfSettings:
 
 
 def _range_tags(ranges: Sequence[tuple[int, int, str]], sentences: Sequence[Sentence]) -> list[list[str]]:
-    """Per word: ``B<label>``/``I<label>`` where a character range begins/continues, else ``O``."""
+    """Per word: ``B<label>``/``I<label>`` where a character range begins/continues, else ``O``.
+
+    A word inside several ranges takes the first of them in ``ranges``' order. One sweep over the
+    words in text order, with the ranges sorted by start and only those kept that have begun and
+    can still hold a later word (tokens do not overlap, so their ends only grow).
+    """
+    tokens = [t for sentence in sentences for t in sentence.tokens]
+    if any(a.end > b.start for a, b in zip(tokens, tokens[1:])):
+        return _range_tags_slow(ranges, sentences)  # not in text order: the sweep does not apply
+    order = sorted(range(len(ranges)), key=lambda k: ranges[k][0])
+    nxt = 0
+    active: list[int] = []  # indices into ranges
+    out = []
+    for sentence in sentences:
+        tags = []
+        for token in sentence.tokens:
+            while nxt < len(order) and ranges[order[nxt]][0] <= token.start:
+                active.append(order[nxt])
+                nxt += 1
+            tag = "O"
+            if active:
+                active = [k for k in active if ranges[k][1] >= token.end]
+                holding = [k for k in active if ranges[k][0] <= token.start]
+                if holding:
+                    start, _, label = ranges[min(holding)]
+                    tag = ("B" if token.start == start else "I") + label
+            tags.append(tag)
+        out.append(tags)
+    return out
+
+
+def _range_tags_slow(ranges: Sequence[tuple[int, int, str]], sentences: Sequence[Sentence]) -> list[list[str]]:
+    """:func:`_range_tags` as a plain loop over every (word, range)."""
     out = []
     for sentence in sentences:
         tags = []
@@ -179,12 +212,16 @@ class CrfTagger(Tagger):
         self.settings = settings
         self.clusters = clusters  # WordClusters when settings.clusters names a file
         self.labels = tuple(settings.labels)
-        # crfsuite opens models from files only; the bytes are kept so that save() can copy them
-        self._file = tempfile.NamedTemporaryFile(prefix="plannlp-crf-", suffix=".crfsuite")
-        self._file.write(model_bytes)
-        self._file.flush()
+        # crfsuite opens models from files only and reads the whole file in: the temporary file
+        # goes again at once (one kept open was deleted by the first forked worker to exit). The
+        # bytes are kept so that save() can copy them.
         self._model = pycrfsuite.Tagger()
-        self._model.open(self._file.name)
+        with tempfile.NamedTemporaryFile(prefix="plannlp-crf-", suffix=".crfsuite") as fh:
+            fh.write(model_bytes)
+            fh.flush()
+            self._model.open(fh.name)
+        self._label_set = frozenset(self._model.labels())
+        self._decoded = lru_cache(maxsize=SENTENCE_CACHE)(self._decode)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -218,15 +255,24 @@ class CrfTagger(Tagger):
             return cls(path.read_bytes(), settings, clusters)
 
     def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
+        """Each sentence decoded once per distinct feature rows (they determine its tags and
+        marginals; plans repeat many sentences, and the cache is bounded)."""
         spans: list[Span] = []
-        labels = self._model.labels()
         for sentence, row in zip(sentences, rows):
-            path = self._model.tag(row)
-            self._model.set(row)
-            scores = [min(1.0, max(0.0, self._model.marginal(tag, i))) for i, tag in enumerate(path)]
-            assert set(path) <= set(labels)
-            spans.extend(tags_to_spans(path, sentence.offsets, self.settings.scheme, scores=scores))
+            path, scores = self._decoded(tuple(tuple(feats.items()) for feats in row))
+            spans.extend(tags_to_spans(list(path), sentence.offsets, self.settings.scheme, scores=list(scores)))
         return spans
+
+    def _decode(self, row: tuple[tuple[tuple[str, Any], ...], ...]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        self._model.set([dict(feats) for feats in row])  # once: tag() and marginal() both read it
+        path = self._model.tag()
+        # a span's score is the mean marginal of its words, and no span holds an O word: those
+        # words' marginals are never read, so they are not computed (most words are O)
+        scores = tuple(
+            0.0 if tag == "O" else min(1.0, max(0.0, self._model.marginal(tag, i))) for i, tag in enumerate(path)
+        )
+        assert set(path) <= self._label_set
+        return tuple(path), scores
 
     def predict_spans(
         self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]
