@@ -633,6 +633,9 @@ def _tag_locked(
         else:
             import multiprocessing as mp
 
+            # underthesea's segmenter loads its model on first use (~1 s of unpickling): once here,
+            # shared by the forked workers, instead of once in each of them
+            segment("Xin chào.")
             with mp.get_context("fork").Pool(n_jobs) as pool:
                 run(pool)
         bar.close()

@@ -259,7 +259,7 @@ class CrfTagger(Tagger):
         marginals; plans repeat many sentences, and the cache is bounded)."""
         spans: list[Span] = []
         for sentence, row in zip(sentences, rows):
-            path, scores = self._decoded(tuple(tuple(feats.items()) for feats in row))
+            path, scores = self._decoded(tuple(map(tuple, map(dict.items, row))))
             spans.extend(tags_to_spans(list(path), sentence.offsets, self.settings.scheme, scores=list(scores)))
         return spans
 

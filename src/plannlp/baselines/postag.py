@@ -68,8 +68,8 @@ class PosTagger:
             found = self._applied[key] = str(self._apply(fn, word))
         return found
 
-    def features(self, words: Sequence[str]) -> list[list[str]]:
-        """underthesea's POS feature strings of ``words`` (one list per word)."""
+    def features(self, words: Sequence[str]) -> list[tuple[str, ...]]:
+        """underthesea's POS feature strings of ``words`` (one tuple per word)."""
         n = len(words)
         if not n:
             return []
@@ -80,9 +80,12 @@ class PosTagger:
             before = min(n, max(-i, 0))  # positions reading before the sentence: BOS
             middle = [s[slot] for s in strings[max(i, 0) : n + min(i, 0)]]
             columns[k] = [prefix + "BOS"] * before + middle + [prefix + "EOS"] * (n - before - len(middle))
-        values = (list(words), ["X"] * n)  # underthesea tags (word, "X") pairs: column 1 is "X"
+        words = list(words)
         for k, (prefix, i, j, col, fn) in enumerate(self._templates):
             if columns[k] is not None:
+                continue
+            if col == 1:  # the constant column: the same strings for every sentence of length n
+                columns[k] = self._constant_column(k, n)
                 continue
             out = []
             for p in range(n):
@@ -91,10 +94,25 @@ class PosTagger:
                 elif p + i >= n or (j is not None and p + j >= n):
                     out.append(prefix + "EOS")
                 else:
-                    word = values[col][p + i] if j is None else " ".join(values[col][p + i : p + j + 1])
+                    word = words[p + i] if j is None else " ".join(words[p + i : p + j + 1])
                     out.append(prefix + (word if fn is None else self._value(fn, word)))
             columns[k] = out
-        return [list(row) for row in zip(*columns)]  # type: ignore[arg-type]
+        return list(zip(*columns))  # type: ignore[arg-type]
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one tagger per process
+    def _constant_column(self, k: int, n: int) -> list[str]:
+        """Template ``k`` over column 1, which underthesea fills with ``X``, for ``n`` words."""
+        prefix, i, j, _, fn = self._templates[k]
+        out = []
+        for p in range(n):
+            if p + i < 0:
+                out.append(prefix + "BOS")
+            elif p + i >= n or (j is not None and p + j >= n):
+                out.append(prefix + "EOS")
+            else:
+                word = "X" if j is None else " ".join(["X"] * (j - i + 1))
+                out.append(prefix + (word if fn is None else self._value(fn, word)))
+        return out
 
     def _tags(self, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(self._model.tag(self.features(words))) if words else ()
