@@ -517,8 +517,9 @@ def _tag_locked(
     tagger = load_tagger(model)
     summary.provenance = provenance(model if model is not None else DEFAULT_MODEL)
     n_jobs = n_jobs or default_jobs()
-    bar = tqdm(total=_count_inputs(sources), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
-    serial = n_jobs == 1
+    total = _count_inputs(sources)
+    bar = tqdm(total=total, unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
+    serial = n_jobs == 1 or total <= 1  # one document: no workers to start (and fork)
 
     def results(pool) -> Iterator[tuple]:
         """``("failed", source, error)``, ``("skipped", source)`` and ``("piece", pending, k,
