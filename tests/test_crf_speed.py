@@ -57,7 +57,7 @@ def test_default_model_predictions_match_the_old_code(fixtures) -> None:
         pytest.skip(f"{BEFORE['model']} is no longer the model the fingerprints were made with")
     tagger = CrfTagger.load(ROOT / BEFORE["model"])
     docs = [Document(name, text) for name, text, _ in fixtures]
-    for _ in range(2):  # the second round is answered from the per-sentence caches
+    for _ in range(2):  # the second round is answered from the per-sentence and per-word caches
         for doc in tagger.predict(docs):
             assert MAKER.predicted_json(doc) == BEFORE["docs"][doc.id]["predicted"], doc.id
 

@@ -20,7 +20,6 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from plannlp.data import DataError, Document, Span
 from plannlp.io import atomic_writer
 from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
-from plannlp.segment import SENTENCE_CACHE, Sentence, segment
+from plannlp.segment import Sentence, segment
 from plannlp.training_data import SentenceCounts, tagged_sentences
 from plannlp.yamlconfig import settings_from_mapping
 
@@ -221,7 +220,6 @@ class CrfTagger(Tagger):
             fh.flush()
             self._model.open(fh.name)
         self._label_set = frozenset(self._model.labels())
-        self._decoded = lru_cache(maxsize=SENTENCE_CACHE)(self._decode)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -255,24 +253,17 @@ class CrfTagger(Tagger):
             return cls(path.read_bytes(), settings, clusters)
 
     def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
-        """Each sentence decoded once per distinct feature rows (they determine its tags and
-        marginals; plans repeat many sentences, and the cache is bounded)."""
         spans: list[Span] = []
+        model, scheme = self._model, self.settings.scheme
         for sentence, row in zip(sentences, rows):
-            path, scores = self._decoded(tuple(map(tuple, map(dict.items, row))))
-            spans.extend(tags_to_spans(list(path), sentence.offsets, self.settings.scheme, scores=list(scores)))
+            model.set(row)  # once: tag() and marginal() both read the sequence set here
+            path = model.tag()
+            # a span's score is the mean marginal of its words, and no span holds an O word: those
+            # words' marginals are never read, so they are not computed (most words are O)
+            scores = [0.0 if tag == "O" else min(1.0, max(0.0, model.marginal(tag, i))) for i, tag in enumerate(path)]
+            assert set(path) <= self._label_set
+            spans.extend(tags_to_spans(path, sentence.offsets, scheme, scores=scores))
         return spans
-
-    def _decode(self, row: tuple[tuple[tuple[str, Any], ...], ...]) -> tuple[tuple[str, ...], tuple[float, ...]]:
-        self._model.set([dict(feats) for feats in row])  # once: tag() and marginal() both read it
-        path = self._model.tag()
-        # a span's score is the mean marginal of its words, and no span holds an O word: those
-        # words' marginals are never read, so they are not computed (most words are O)
-        scores = tuple(
-            0.0 if tag == "O" else min(1.0, max(0.0, self._model.marginal(tag, i))) for i, tag in enumerate(path)
-        )
-        assert set(path) <= self._label_set
-        return tuple(path), scores
 
     def predict_spans(
         self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]

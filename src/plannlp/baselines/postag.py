@@ -46,7 +46,9 @@ class PosTagger:
         self._single = [k for k, (_, _, j, col, _) in enumerate(self._templates) if j is None and col == 0]
         self._per_word: dict[str, tuple[str, ...]] = {}
         self._applied: dict[tuple[str, str], str] = {}
-        self._cached = lru_cache(maxsize=1 << 14)(self._tags)
+        from plannlp.segment import SENTENCE_CACHE
+
+        self._cached = lru_cache(maxsize=SENTENCE_CACHE)(self._tags)
 
     def _word_strings(self, word: str) -> tuple[str, ...]:
         found = self._per_word.get(word)

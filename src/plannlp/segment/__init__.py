@@ -88,7 +88,7 @@ def _load_segmenter() -> None:
 
 # Sentences seen before are not segmented again: plans repeat many word for word (legal bases,
 # recipients, signatures) and underthesea's segmenter is a function of the sentence alone.
-# PLANNLP_SENTENCE_CACHE=0 turns this (and the CRF's per-sentence caches) off.
+# PLANNLP_SENTENCE_CACHE=0 turns this (and the POS tagger's sentence cache) off.
 SENTENCE_CACHE = int(os.environ.get("PLANNLP_SENTENCE_CACHE", 1 << 14))
 
 
