@@ -161,7 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="model directory (default: models/default)")
     parser.add_argument("--inputs", default=str(ROOT / "corpus" / "raw" / "gov"), help="folder of plan files")
-    parser.add_argument("--docs", type=int, default=60, help="number of files (sorted by name) to use")
+    parser.add_argument("--docs", type=int, default=60, help="number of files (sorted by name) to use (0: all)")
     parser.add_argument("--jobs", type=int, default=None, help="processes for both (default: all cores)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--stages", action="store_true", help="also time the stages one by one")
@@ -174,7 +174,7 @@ def main() -> None:
     from plannlp.tagging import INPUT_SUFFIXES
 
     jobs = args.jobs or default_jobs()
-    files = sorted(p for p in Path(args.inputs).iterdir() if p.suffix in INPUT_SUFFIXES)[: args.docs]
+    files = sorted(p for p in Path(args.inputs).iterdir() if p.suffix in INPUT_SUFFIXES)[: args.docs or None]
     texts = [clean(p.read_bytes(), kind=INPUT_SUFFIXES[p.suffix]) for p in files]
     if args.startup:
         startup(args.model)
@@ -188,13 +188,18 @@ def main() -> None:
             shutil.copy(p, folder / p.name)
         out = Path(tmp) / "out.jsonl"
         if args.repeat_to_words:
-            words = pipeline(folder, out, args.model, jobs)[2]
-            copies = max(1, -(-args.repeat_to_words // words))
+            # words counted without tagging: about 0.75 words per syllable in these plans (the
+            # real count is printed; copies are added until it should pass N)
+            syllables = sum(len(t.split()) for t in texts)
+            copies = max(1, -(-args.repeat_to_words // int(0.75 * syllables)))
             for c in range(1, copies):
                 for p in files:
                     shutil.copy(p, folder / f"{c:04d}-{p.name}")
             wall, cpu, words = pipeline(folder, out, args.model, jobs)
-            print(f"pipeline on {copies} copies ({words:,} words, {jobs} processes): {words / wall:,.0f} words/s")
+            print(
+                f"pipeline on {copies} copies of {len(files)} files ({words:,} words, {jobs} processes): "
+                f"{wall:.0f} s, {words / wall:,.0f} words/s, {cpu:.0f} CPU s"
+            )
             self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(f"peak RSS: main process {self_mb:,.0f} MB, largest worker {child_mb:,.0f} MB")

@@ -63,7 +63,8 @@ from plannlp.tagging import (
 )
 
 
-def _require_ray():
+def require_ray():
+    """The ray module, or a DataError saying how to install it."""
     try:
         import ray
         import ray.data  # noqa: F401
@@ -226,7 +227,7 @@ def tag_files_ray(
     fresh: bool = False,
 ) -> TagSummary:
     """:func:`plannlp.tagging.tag_files` on Ray Data; see the module docstring."""
-    ray = _require_ray()
+    ray = require_ray()
     if fmt not in FORMATS:
         raise DataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if workers < 1:
