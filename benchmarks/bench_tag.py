@@ -149,12 +149,16 @@ def startup(model: str | None, runs: int = 3) -> None:
         env = {**os.environ, "PYTHONPATH": str(src) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         cmd = [sys.executable, "-c", "from plannlp.cli import main; main()", "tag", str(doc)]
         cmd += ["--model", model] if model else []
-        times = []
+        times, cpus = [], []
         for _ in range(runs):
-            start = time.perf_counter()
+            cpu, start = _cpu(), time.perf_counter()
             subprocess.run(cmd, env=env, check=True, capture_output=True)
             times.append(time.perf_counter() - start)
-    print(f"start-up: `plannlp tag` of one short document: {', '.join(f'{t:.2f}' for t in times)} s wall (best {min(times):.2f} s)")
+            cpus.append(_cpu() - cpu)
+    print(
+        f"start-up: `plannlp tag` of one short document: {', '.join(f'{t:.2f}' for t in times)} s wall "
+        f"(best {min(times):.2f} s), {', '.join(f'{c:.2f}' for c in cpus)} CPU s"
+    )
 
 
 def main() -> None:
