@@ -1,9 +1,10 @@
 """Batch tagging: files in, spans and target records out.
 
-Reading, cleaning and segmentation run in worker processes (a bounded look-ahead runs in front
-of the consumer), while the main process runs the model on batches, so the model is never
-starved by the CPU-bound underthesea segmenter. A document longer than ``PIECE_CHARS`` is
-segmented and tagged in pieces cut at line breaks, so memory stays flat however long it is.
+Each document is read, cleaned, segmented, tagged and turned into its output line in a worker
+process (the model is loaded once, before the workers fork; a bounded look-ahead runs in front of
+the writer), so the model runs on every core and only the line travels back; the main process
+writes. A document longer than ``PIECE_CHARS`` is segmented in pieces cut at line breaks by the
+workers and tagged piece by piece in the main process, so memory stays flat however long it is.
 
 Results are appended to a journal beside the output as each batch finishes (a killed run loses
 at most one batch; an unfinished last line is cut off before the next run appends). Each entry
@@ -52,6 +53,10 @@ WHOLE_LAYER_CHARS = 2_000_000
 # Inputs already in the journal (real path or id -> raw sha256). A module global rather than an
 # argument, so forked workers inherit it once instead of receiving a copy with every document.
 _KNOWN: dict[str, str] = {}
+# The run's tagger, its identity and provenance, for the workers (inherited when they fork): a
+# one-piece document is read, cleaned, segmented, tagged and turned into its output line in a
+# worker, so the model runs on every core and only a string travels back.
+_RUN: dict[str, Any] = {}
 
 
 def tag(docs: str | Document | Iterable[str | Document], model: str | Path | None = None):
@@ -272,6 +277,24 @@ def _prepare(source: str | Document, max_bytes: int, piece_chars: int) -> tuple:
         return source, doc, sents, None, False
     except (OSError, ValueError, UnicodeError) as exc:  # DataError is a ValueError
         return source, None, None, f"{type(exc).__name__}: {exc}", False
+
+
+def _tagged_whole(tagger: Any, identity: Any, where: dict[str, str], doc: Document, sents: Sequence[Sentence]) -> str:
+    """The output line of a document tagged in one piece (as the piece path builds it)."""
+    tagged = tagger.predict([doc], [sents])[0]
+    spans, links = _shifted(tagged, 0)
+    return _tagged_line(doc.with_spans(spans, links).with_meta(model=identity), where)
+
+
+def _prepare_and_tag(source: str | Document, max_bytes: int, piece_chars: int) -> tuple:
+    """:func:`_prepare`, then, for a one-piece document, the model and the output line:
+    ``(source, doc, sentences, error, skipped, line, words)``; ``line`` is None when the document
+    is cut in pieces (the caller segments and tags it piece by piece)."""
+    source, doc, sents, err, skipped = _prepare(source, max_bytes, piece_chars)
+    if doc is None or sents is None:
+        return source, doc, sents, err, skipped, None, 0
+    line = _tagged_whole(_RUN["tagger"], _RUN["identity"], _RUN["provenance"], doc, sents)
+    return source, doc.id, None, None, False, line, sum(len(s.tokens) for s in sents)
 
 
 def _segment_piece(text: str) -> tuple[Sentence, ...]:
@@ -517,6 +540,7 @@ def _tag_locked(
     tagger = load_tagger(model)
     summary.provenance = provenance(model if model is not None else DEFAULT_MODEL)
     n_jobs = n_jobs or default_jobs()
+    _RUN.update(tagger=tagger, identity=identity, provenance=summary.provenance)
     total = _count_inputs(sources)
     bar = tqdm(total=total, unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
     serial = n_jobs == 1 or total <= 1  # one document: no workers to start (and fork)
@@ -540,20 +564,20 @@ def _tag_locked(
                 if source is None:
                     return
                 # stdin is read here: a worker's copy of it is not the pipe the user gave
-                task = _Now(_prepare(source, max_bytes, piece_chars)) if source == STDIN else None
-                queue.append(("doc", task or submit(_prepare, source, max_bytes, piece_chars)))
+                task = _Now(_prepare_and_tag(source, max_bytes, piece_chars)) if source == STDIN else None
+                queue.append(("doc", task or submit(_prepare_and_tag, source, max_bytes, piece_chars)))
 
         refill()
         while queue:
             kind, *rest = queue.popleft()
             if kind == "doc":
-                source, doc, sents, err, skipped = rest[0].get()
+                source, doc, sents, err, skipped, line, words = rest[0].get()
                 if err is not None:
                     yield ("failed", source, err)
                 elif skipped:
                     yield ("skipped", source)
-                elif sents is not None:
-                    yield ("piece", _Pending(doc, [(0, len(doc.text))]), 0, sents)
+                elif line is not None:
+                    yield ("line", doc, line, words)
                 else:
                     pending = _Pending(doc, split_pieces(doc.text, piece_chars))
                     if progress:
@@ -583,8 +607,16 @@ def _tag_locked(
         with open(journal, "a", encoding="utf-8") as out:
             for batch in _batches(results(pool), batch_docs):
                 pieces = [item for item in batch if item[0] == "piece"]
+                wrote = False
                 for item in batch:
-                    if item[0] == "failed":
+                    if item[0] == "line":  # tagged whole by a worker
+                        out.write(item[2] + "\n")
+                        wrote = True
+                        summary.tagged += 1
+                        summary.pieces += 1
+                        summary.words += item[3]
+                        bar.update(1)
+                    elif item[0] == "failed":
                         summary.failed.append((item[1], item[2]))
                         bar.write(f"plannlp: cannot tag {item[1]}: {item[2]}", file=sys.stderr)
                         bar.update(1)
@@ -592,6 +624,9 @@ def _tag_locked(
                         summary.skipped += 1
                         bar.update(1)
                 if not pieces:
+                    if wrote:
+                        out.flush()
+                        os.fsync(out.fileno())
                     continue
                 piece_docs = []
                 for _, pending, k, _ in pieces:
@@ -600,7 +635,6 @@ def _tag_locked(
                     piece_docs.append(pending.doc if whole else Document(pending.doc.id, pending.doc.text[s:e]))
                 tagged = tagger.predict(piece_docs, [item[3] for item in pieces])
                 summary.pieces += len(pieces)
-                wrote = False
                 for (_, pending, k, sents), piece in zip(pieces, tagged):
                     spans, links = _shifted(piece, pending.pieces[k][0])
                     pending.spans.extend(spans)
@@ -644,6 +678,8 @@ def _tag_locked(
     except OSError as exc:
         # a full disk or a lost mount: fail the run; what reached the journal is kept for a rerun
         raise DataError(f"{output}: writing the results failed: {exc.strerror or exc}; rerun to resume") from None
+    finally:
+        _RUN.clear()
     return summary
 
 
