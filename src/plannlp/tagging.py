@@ -57,6 +57,7 @@ _KNOWN: dict[str, str] = {}
 # one-piece document is read, cleaned, segmented, tagged and turned into its output line in a
 # worker, so the model runs on every core and only a string travels back.
 _RUN: dict[str, Any] = {}
+_WARM_UP = "Đến năm 2030, trên 95% dân số tham gia bảo hiểm y tế.\nSở Y tế chủ trì, phối hợp với Sở Tài chính.\n"
 
 
 def tag(docs: str | Document | Iterable[str | Document], model: str | Path | None = None):
@@ -668,9 +669,9 @@ def _tag_locked(
         else:
             import multiprocessing as mp
 
-            # underthesea's segmenter loads its model on first use (~1 s of unpickling): once here,
-            # shared by the forked workers, instead of once in each of them
-            segment("Xin chào.")
+            # the segmenter, the model and what it reads (rule patterns, POS tagger, role and link
+            # models) load on first use: once here, shared by the forked workers, not in each
+            tagger.predict([Document("warm-up", _WARM_UP)])
             with mp.get_context("fork").Pool(n_jobs) as pool:
                 run(pool)
         bar.close()
