@@ -474,48 +474,19 @@ class _Pending:
     done: int = 0
 
 
-def tag_files(
-    inputs: Sequence[str],
-    output: str | Path,
-    *,
-    model: str | Path | None = None,
-    fmt: str = "jsonl",
-    batch_docs: int = 8,
-    n_jobs: int | None = None,
-    progress: bool = True,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    piece_chars: int = PIECE_CHARS,
-    fresh: bool = False,
-) -> TagSummary:
-    """Clean, segment and tag every input into ``output`` (JSONL documents, or a CSV/parquet
-    table of target records); see the module docstring for the streaming and resume behaviour.
-
-    ``max_bytes`` bounds each input; documents longer than ``piece_chars`` characters are
-    segmented and tagged piece by piece; ``fresh`` discards an earlier run's results.
-    """
+def check_options(fmt: str, max_bytes: int, piece_chars: int) -> None:
+    """The run options every engine refuses alike."""
     if fmt not in FORMATS:
         raise DataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if max_bytes <= 0 or piece_chars <= 0:
         raise DataError("the input size limit and the piece length must be positive")
-    output = Path(output)
-    sources = expand_inputs(inputs)
-    with _output_lock(output):
-        return _tag_locked(
-            sources, output, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=n_jobs,
-            progress=progress, max_bytes=max_bytes, piece_chars=piece_chars, fresh=fresh,
-        )  # fmt: skip
 
 
-def _tag_locked(
-    sources: list[str], output: Path, *, model, fmt, batch_docs, n_jobs, progress, max_bytes, piece_chars, fresh
-) -> TagSummary:
-    from tqdm import tqdm
-
-    from plannlp.runrecord import provenance
-    from plannlp.systems import DEFAULT_MODEL, load_tagger
-
+def open_journal(output: Path, fmt: str, fresh: bool, identity: Any) -> _Journal:
+    """Make the journal of ``output`` ready to append to (emptied with ``fresh``; started from a
+    finished JSONL output; an unfinished last line cut off) and read what it holds; refuses a
+    journal written by another model. Every engine starts a run with this (under the lock)."""
     journal = _journal_path(output)
-    identity = model_identity(model)
     previous = output if fmt == "jsonl" else None
     try:
         if fresh:
@@ -535,6 +506,49 @@ def _tag_locked(
             f"{output}: earlier results were tagged by another model ({_describe(others[0])}; this run: "
             f"{_describe(identity)}); pass --fresh to tag everything again with this model, or choose another --output"
         )
+    return state
+
+
+def tag_files(
+    inputs: Sequence[str],
+    output: str | Path,
+    *,
+    model: str | Path | None = None,
+    fmt: str = "jsonl",
+    batch_docs: int = 8,
+    n_jobs: int | None = None,
+    progress: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    piece_chars: int = PIECE_CHARS,
+    fresh: bool = False,
+) -> TagSummary:
+    """Clean, segment and tag every input into ``output`` (JSONL documents, or a CSV/parquet
+    table of target records); see the module docstring for the streaming and resume behaviour.
+
+    ``max_bytes`` bounds each input; documents longer than ``piece_chars`` characters are
+    segmented and tagged piece by piece; ``fresh`` discards an earlier run's results.
+    """
+    check_options(fmt, max_bytes, piece_chars)
+    output = Path(output)
+    sources = expand_inputs(inputs)
+    with _output_lock(output):
+        return _tag_locked(
+            sources, output, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=n_jobs,
+            progress=progress, max_bytes=max_bytes, piece_chars=piece_chars, fresh=fresh,
+        )  # fmt: skip
+
+
+def _tag_locked(
+    sources: list[str], output: Path, *, model, fmt, batch_docs, n_jobs, progress, max_bytes, piece_chars, fresh
+) -> TagSummary:
+    from tqdm import tqdm
+
+    from plannlp.runrecord import provenance
+    from plannlp.systems import DEFAULT_MODEL, load_tagger
+
+    journal = _journal_path(output)
+    identity = model_identity(model)
+    state = open_journal(output, fmt, fresh, identity)
     _KNOWN.clear()
     _KNOWN.update(state.raw_sha)
     summary = TagSummary()

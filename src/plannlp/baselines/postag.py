@@ -82,29 +82,16 @@ class PosTagger:
             before = min(n, max(-i, 0))  # positions reading before the sentence: BOS
             middle = [s[slot] for s in strings[max(i, 0) : n + min(i, 0)]]
             columns[k] = [prefix + "BOS"] * before + middle + [prefix + "EOS"] * (n - before - len(middle))
-        words = list(words)
-        for k, (prefix, i, j, col, fn) in enumerate(self._templates):
-            if columns[k] is not None:
-                continue
-            if col == 1:  # the constant column: the same strings for every sentence of length n
-                columns[k] = self._constant_column(k, n)
-                continue
-            out = []
-            for p in range(n):
-                if p + i < 0:
-                    out.append(prefix + "BOS")
-                elif p + i >= n or (j is not None and p + j >= n):
-                    out.append(prefix + "EOS")
-                else:
-                    word = words[p + i] if j is None else " ".join(words[p + i : p + j + 1])
-                    out.append(prefix + (word if fn is None else self._value(fn, word)))
-            columns[k] = out
+        for k, (_, _, _, col, _) in enumerate(self._templates):
+            if columns[k] is None:
+                # over column 1, which underthesea fills with "X": the same for every sentence of length n
+                columns[k] = self._constant_column(k, n) if col == 1 else self._column(k, words)
         return list(zip(*columns))  # type: ignore[arg-type]
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one tagger per process
-    def _constant_column(self, k: int, n: int) -> list[str]:
-        """Template ``k`` over column 1, which underthesea fills with ``X``, for ``n`` words."""
+    def _column(self, k: int, values: Sequence[str]) -> list[str]:
+        """Template ``k``'s strings over a column's ``values``, position by position."""
         prefix, i, j, _, fn = self._templates[k]
+        n = len(values)
         out = []
         for p in range(n):
             if p + i < 0:
@@ -112,9 +99,13 @@ class PosTagger:
             elif p + i >= n or (j is not None and p + j >= n):
                 out.append(prefix + "EOS")
             else:
-                word = "X" if j is None else " ".join(["X"] * (j - i + 1))
+                word = values[p + i] if j is None else " ".join(values[p + i : p + j + 1])
                 out.append(prefix + (word if fn is None else self._value(fn, word)))
         return out
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one tagger per process
+    def _constant_column(self, k: int, n: int) -> list[str]:
+        return self._column(k, ["X"] * n)
 
     def _tags(self, words: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(self._model.tag(self.features(words))) if words else ()

@@ -39,26 +39,24 @@ from plannlp.data import DataError, Document
 from plannlp.segment import Sentence, Token, segment
 from plannlp.tagging import (
     DEFAULT_MAX_BYTES,
-    FORMATS,
     PIECE_CHARS,
     STDIN,
     WHOLE_LAYER_CHARS,
     TagSummary,
-    _cut_torn_tail,
-    _describe,
     _finish,
     _journal_path,
     _inputs,
     _output_lock,
     _prepare,
     _prepare_document,
-    _read_journal,
     _shifted,
     _tagged_line,
     _whole_document_layer,
+    check_options,
     document_id,
     expand_inputs,
     model_identity,
+    open_journal,
     split_pieces,
 )
 
@@ -228,12 +226,9 @@ def tag_files_ray(
 ) -> TagSummary:
     """:func:`plannlp.tagging.tag_files` on Ray Data; see the module docstring."""
     ray = require_ray()
-    if fmt not in FORMATS:
-        raise DataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    check_options(fmt, max_bytes, piece_chars)
     if workers < 1:
         raise DataError("--workers must be at least 1")
-    if max_bytes <= 0 or piece_chars <= 0:
-        raise DataError("the input size limit and the piece length must be positive")
     output = Path(output)
     sources = expand_inputs(inputs)
     if STDIN in sources:
@@ -241,21 +236,7 @@ def tag_files_ray(
     with _output_lock(output):
         journal = _journal_path(output)
         identity = model_identity(model)
-        previous = output if fmt == "jsonl" else None
-        if fresh:
-            journal.unlink(missing_ok=True)
-        elif previous is not None and previous.is_file() and not journal.exists():
-            journal.parent.mkdir(parents=True, exist_ok=True)
-            journal.write_bytes(previous.read_bytes())  # continue from the finished output
-        if _cut_torn_tail(journal):
-            print(f"plannlp: cut an unfinished last line from {journal}; that document is tagged again", file=sys.stderr)
-        state = _read_journal(journal)
-        others = [m for m in state.models if m != identity]
-        if others:
-            raise DataError(
-                f"{output}: earlier results were tagged by another model ({_describe(others[0])}; this run: "
-                f"{_describe(identity)}); pass --fresh to tag everything again with this model, or choose another --output"
-            )
+        state = open_journal(output, fmt, fresh, identity)
         items = []
         for s in _inputs(sources):
             if isinstance(s, Document):  # one document of a JSONL input, sent in the row
