@@ -218,6 +218,8 @@ def main() -> None:
                 f"round {r + 1}: bare segmentation {words / bw:,.0f} words/s ({bc:.1f} CPU s), "
                 f"pipeline {words / pw:,.0f} words/s ({pc:.1f} CPU s)"
             )
+    if not bare_runs:  # --rounds 0: the stages (and start-up) only
+        return
     bw, bc, bare_words = min(bare_runs)
     pw, pc, words = min(pipe_runs)
     print(f"input: {len(files)} files, {words:,} words ({bare_words:,} by bare underthesea), {jobs} processes each")
