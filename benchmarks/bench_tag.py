@@ -7,12 +7,13 @@ On the same cleaned texts and the same number of processes, side by side, for ``
 rounds (the machine may be shared: the best round of each is compared):
 
 * bare: ``underthesea.word_tokenize`` of every non-empty line, in a pool of ``--jobs``
-  processes whose segmenter is loaded before the clock starts — the stage no tagger can skip;
+  processes whose segmenter is loaded before the clock starts — the stage no tagger can skip
+  (its CPU seconds are those of the segmentation calls alone, the workers' start-up left out);
 * pipeline: :func:`plannlp.tagging.tag_files` over the raw files (read, clean, segment, tag,
   records, JSONL), as ``plannlp tag`` runs it, from a cold start of its caches.
 
 Both are given as words/s of wall time (the words of our segmentation, for both) and as CPU
-seconds (this process and its workers), and their ratio. ``--stages`` first times the stages
+seconds (the pipeline's: this process and its workers, start-up included), and their ratio. ``--stages`` first times the stages
 one by one in this process; ``--startup`` times ``plannlp tag`` of one short document as a
 command; ``--repeat-to-words N`` copies the files until the pipeline's input holds about N
 words, to check that memory stays flat (copies repeat every sentence, so the sentence caches
@@ -49,10 +50,14 @@ def _warm(_: int) -> None:
     time.sleep(0.2)  # so that every worker of the pool gets one
 
 
-def _bare(text: str) -> int:
+def _bare(text: str) -> tuple[int, float]:
+    """underthesea's word count of ``text`` and the CPU seconds its segmentation took (the
+    worker's own start-up and model loading are not counted)."""
     from underthesea.pipeline.word_tokenize import word_tokenize
 
-    return sum(len(word_tokenize(line)) for line in text.split("\n") if line.strip())
+    start = time.process_time()
+    words = sum(len(word_tokenize(line)) for line in text.split("\n") if line.strip())
+    return words, time.process_time() - start
 
 
 def bare_segmentation(texts: list[str], jobs: int) -> tuple[float, float, int]:
@@ -64,12 +69,12 @@ def bare_segmentation(texts: list[str], jobs: int) -> tuple[float, float, int]:
         light()
     with mp.get_context("fork").Pool(jobs) as pool:
         pool.map(_warm, range(jobs), chunksize=1)
-        cpu, start = _cpu(), time.perf_counter()
-        words = sum(pool.imap_unordered(_bare, texts, chunksize=1))
+        start = time.perf_counter()
+        counts = list(pool.imap_unordered(_bare, texts, chunksize=1))
         wall = time.perf_counter() - start
         pool.close()
         pool.join()
-    return wall, _cpu() - cpu, words
+    return wall, sum(c for _, c in counts), sum(w for w, _ in counts)
 
 
 def clear_caches() -> None:
