@@ -622,8 +622,15 @@ def _tag_locked(
         with open(journal, "a", encoding="utf-8") as out:
             for batch in _batches(results(pool), batch_docs):
                 pieces = [item for item in batch if item[0] == "piece"]
+                piece_docs = []
+                for _, pending, k, _ in pieces:
+                    s, e = pending.pieces[k]
+                    whole = len(pending.pieces) == 1
+                    piece_docs.append(pending.doc if whole else Document(pending.doc.id, pending.doc.text[s:e]))
+                tagged = iter(tagger.predict(piece_docs, [item[3] for item in pieces]) if pieces else [])
+                summary.pieces += len(pieces)
                 wrote = False
-                for item in batch:
+                for item in batch:  # in input order, as they came
                     if item[0] == "line":  # tagged whole by a worker
                         out.write(item[2] + "\n")
                         wrote = True
@@ -638,44 +645,39 @@ def _tag_locked(
                     elif item[0] == "skipped":
                         summary.skipped += 1
                         bar.update(1)
-                if not pieces:
-                    if wrote:
-                        out.flush()
-                        os.fsync(out.fileno())
-                    continue
-                piece_docs = []
-                for _, pending, k, _ in pieces:
-                    s, e = pending.pieces[k]
-                    whole = len(pending.pieces) == 1
-                    piece_docs.append(pending.doc if whole else Document(pending.doc.id, pending.doc.text[s:e]))
-                tagged = tagger.predict(piece_docs, [item[3] for item in pieces])
-                summary.pieces += len(pieces)
-                for (_, pending, k, sents), piece in zip(pieces, tagged):
-                    spans, links = _shifted(piece, pending.pieces[k][0])
-                    pending.spans.extend(spans)
-                    pending.links.extend(links)
-                    pending.done += 1
-                    summary.words += sum(len(s.tokens) for s in sents)
-                    if len(pending.pieces) > 1:
-                        bar.set_postfix_str(f"{pending.doc.id}: piece {pending.done}/{len(pending.pieces)}")
-                    if pending.done == len(pending.pieces):
-                        doc = pending.doc.with_spans(pending.spans, pending.links)
-                        if len(pending.pieces) > 1 and len(doc.text) <= WHOLE_LAYER_CHARS:
-                            doc = _whole_document_layer(tagger, doc)
-                        elif len(pending.pieces) > 1:
-                            bar.write(
-                                f"plannlp: {doc.id}: over {WHOLE_LAYER_CHARS:,} characters; agency roles and "
-                                "target links were found within each piece, not across the whole document",
-                                file=sys.stderr,
-                            )
-                        doc = doc.with_meta(model=identity)
-                        out.write(_tagged_line(doc, summary.provenance) + "\n")
-                        wrote = True
-                        summary.tagged += 1
-                        bar.update(1)
+                    else:
+                        line = _piece_done(item, next(tagged))
+                        if line is not None:
+                            out.write(line + "\n")
+                            wrote = True
                 if wrote:
                     out.flush()
                     os.fsync(out.fileno())
+
+    def _piece_done(item: tuple, piece: Document) -> str | None:
+        """Add a tagged piece to its document; the document's output line once it is complete."""
+        _, pending, k, sents = item
+        spans, links = _shifted(piece, pending.pieces[k][0])
+        pending.spans.extend(spans)
+        pending.links.extend(links)
+        pending.done += 1
+        summary.words += sum(len(s.tokens) for s in sents)
+        if len(pending.pieces) > 1:
+            bar.set_postfix_str(f"{pending.doc.id}: piece {pending.done}/{len(pending.pieces)}")
+        if pending.done < len(pending.pieces):
+            return None
+        doc = pending.doc.with_spans(pending.spans, pending.links)
+        if len(pending.pieces) > 1 and len(doc.text) <= WHOLE_LAYER_CHARS:
+            doc = _whole_document_layer(tagger, doc)
+        elif len(pending.pieces) > 1:
+            bar.write(
+                f"plannlp: {doc.id}: over {WHOLE_LAYER_CHARS:,} characters; agency roles and "
+                "target links were found within each piece, not across the whole document",
+                file=sys.stderr,
+            )
+        summary.tagged += 1
+        bar.update(1)
+        return _tagged_line(doc.with_meta(model=identity), summary.provenance)
 
     try:
         if serial:
