@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install plannlp into ./.venv (or the active virtual environment).
 #   bash scripts/install.sh          runtime only
-#   bash scripts/install.sh --dev    with the test and notebook dependencies
+#   bash scripts/install.sh --dev    with the test and notebook dependencies, and Ray
 # Torch is installed first, so the package's own `torch>=2.3` pulls nothing more:
 #   - with an NVIDIA GPU (nvidia-smi answers): the default PyPI build, which is CUDA-enabled;
 #   - without one: torch==2.13.0, which these machines serve as a CPU build from local disk
@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra=""
-[ "${1:-}" = "--dev" ] && extra="[dev]"
+# --dev: the test dependencies and Ray (so that the Ray engine's tests run, in CI too)
+[ "${1:-}" = "--dev" ] && extra="[dev,ray]"
 if [ -z "${VIRTUAL_ENV:-}" ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   . .venv/bin/activate

@@ -446,3 +446,17 @@ def test_beyond_the_whole_document_limit_roles_and_links_stay_per_piece(rules_mo
     (row,) = _rows(out)
     whole = RuleTagger().predict([Document("x", row["text"])])[0]
     assert Document.from_json(row).spans == whole.spans  # the spans do not depend on the pieces
+
+
+def test_output_keeps_input_order_when_a_long_document_comes_first(rules_model, tmp_path):
+    # the long document is tagged piece by piece in the main process, the short ones whole in the
+    # workers; the batch that finishes the long one holds short ones after it
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-long.txt").write_text("\n".join([PLAN] * 6), encoding="utf-8")
+    for name in ("b.txt", "c.txt", "d.txt"):
+        (folder / name).write_text(PLAN, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = tag_files([str(folder)], out, model=rules_model, n_jobs=2, batch_docs=4, progress=False, piece_chars=len(PLAN) + 10)
+    assert summary.tagged == 4 and summary.pieces > 4
+    assert [Path(r["id"]).name for r in _rows(out)] == ["a-long.txt", "b.txt", "c.txt", "d.txt"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -330,10 +331,26 @@ def test_kill_and_resume_loses_nothing_and_tags_nothing_twice(tmp_path, portal, 
     assert len(report.new) == 9 - kill_after
 
 
-def test_ray_engine_fails_clearly(tmp_path, portal):
-    with pytest.raises(DataError, match="Ray engine"):
+def test_ray_engine_without_ray_fails_clearly(tmp_path, portal, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(DataError, match="needs Ray"):
         run(tmp_path, portal, engine="ray")
     assert portal.hits == Counter()  # before any request
+
+
+def test_ray_engine_tags_what_the_local_engine_tags(tmp_path, portal):
+    pytest.importorskip("ray.data")
+    from plannlp.watch import run_watch
+
+    found = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        report = run_watch(sources_file(tmp_path, portal), out, keep=ALL, n_jobs=1, retries=0, engine=engine)
+        rows = dataset(out)
+        # (a record's doc_id is the tagged file's path, which names the output folder)
+        found[engine] = {r["doc_id"]: (r["spans"], [{**x, "doc_id": None} for x in r["records"]]) for r in rows}
+        assert report.tagged == len(rows) == 9
+    assert found["ray"] == found["local"]
 
 
 # --------------------------------------------------------------------------- the classifier

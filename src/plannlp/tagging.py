@@ -1,9 +1,10 @@
 """Batch tagging: files in, spans and target records out.
 
-Reading, cleaning and segmentation run in worker processes (a bounded look-ahead runs in front
-of the consumer), while the main process runs the model on batches, so the model is never
-starved by the CPU-bound underthesea segmenter. A document longer than ``PIECE_CHARS`` is
-segmented and tagged in pieces cut at line breaks, so memory stays flat however long it is.
+Each document is read, cleaned, segmented, tagged and turned into its output line in a worker
+process (the model is loaded once, before the workers fork; a bounded look-ahead runs in front of
+the writer), so the model runs on every core and only the line travels back; the main process
+writes. A document longer than ``PIECE_CHARS`` is segmented in pieces cut at line breaks by the
+workers and tagged piece by piece in the main process, so memory stays flat however long it is.
 
 Results are appended to a journal beside the output as each batch finishes (a killed run loses
 at most one batch; an unfinished last line is cut off before the next run appends). Each entry
@@ -52,6 +53,11 @@ WHOLE_LAYER_CHARS = 2_000_000
 # Inputs already in the journal (real path or id -> raw sha256). A module global rather than an
 # argument, so forked workers inherit it once instead of receiving a copy with every document.
 _KNOWN: dict[str, str] = {}
+# The run's tagger, its identity and provenance, for the workers (inherited when they fork): a
+# one-piece document is read, cleaned, segmented, tagged and turned into its output line in a
+# worker, so the model runs on every core and only a string travels back.
+_RUN: dict[str, Any] = {}
+_WARM_UP = "Đến năm 2030, trên 95% dân số tham gia bảo hiểm y tế.\nSở Y tế chủ trì, phối hợp với Sở Tài chính.\n"
 
 
 def tag(docs: str | Document | Iterable[str | Document], model: str | Path | None = None):
@@ -274,6 +280,24 @@ def _prepare(source: str | Document, max_bytes: int, piece_chars: int) -> tuple:
         return source, None, None, f"{type(exc).__name__}: {exc}", False
 
 
+def _tagged_whole(tagger: Any, identity: Any, where: dict[str, str], doc: Document, sents: Sequence[Sentence]) -> str:
+    """The output line of a document tagged in one piece (as the piece path builds it)."""
+    tagged = tagger.predict([doc], [sents])[0]
+    spans, links = _shifted(tagged, 0)
+    return _tagged_line(doc.with_spans(spans, links).with_meta(model=identity), where)
+
+
+def _prepare_and_tag(source: str | Document, max_bytes: int, piece_chars: int) -> tuple:
+    """:func:`_prepare`, then, for a one-piece document, the model and the output line:
+    ``(source, doc, sentences, error, skipped, line, words)``; ``line`` is None when the document
+    is cut in pieces (the caller segments and tags it piece by piece)."""
+    source, doc, sents, err, skipped = _prepare(source, max_bytes, piece_chars)
+    if doc is None or sents is None:
+        return source, doc, sents, err, skipped, None, 0
+    line = _tagged_whole(_RUN["tagger"], _RUN["identity"], _RUN["provenance"], doc, sents)
+    return source, doc.id, None, None, False, line, sum(len(s.tokens) for s in sents)
+
+
 def _segment_piece(text: str) -> tuple[Sentence, ...]:
     return segment(text)
 
@@ -450,48 +474,19 @@ class _Pending:
     done: int = 0
 
 
-def tag_files(
-    inputs: Sequence[str],
-    output: str | Path,
-    *,
-    model: str | Path | None = None,
-    fmt: str = "jsonl",
-    batch_docs: int = 8,
-    n_jobs: int | None = None,
-    progress: bool = True,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    piece_chars: int = PIECE_CHARS,
-    fresh: bool = False,
-) -> TagSummary:
-    """Clean, segment and tag every input into ``output`` (JSONL documents, or a CSV/parquet
-    table of target records); see the module docstring for the streaming and resume behaviour.
-
-    ``max_bytes`` bounds each input; documents longer than ``piece_chars`` characters are
-    segmented and tagged piece by piece; ``fresh`` discards an earlier run's results.
-    """
+def check_options(fmt: str, max_bytes: int, piece_chars: int) -> None:
+    """The run options every engine refuses alike."""
     if fmt not in FORMATS:
         raise DataError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if max_bytes <= 0 or piece_chars <= 0:
         raise DataError("the input size limit and the piece length must be positive")
-    output = Path(output)
-    sources = expand_inputs(inputs)
-    with _output_lock(output):
-        return _tag_locked(
-            sources, output, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=n_jobs,
-            progress=progress, max_bytes=max_bytes, piece_chars=piece_chars, fresh=fresh,
-        )  # fmt: skip
 
 
-def _tag_locked(
-    sources: list[str], output: Path, *, model, fmt, batch_docs, n_jobs, progress, max_bytes, piece_chars, fresh
-) -> TagSummary:
-    from tqdm import tqdm
-
-    from plannlp.runrecord import provenance
-    from plannlp.systems import DEFAULT_MODEL, load_tagger
-
+def open_journal(output: Path, fmt: str, fresh: bool, identity: Any) -> _Journal:
+    """Make the journal of ``output`` ready to append to (emptied with ``fresh``; started from a
+    finished JSONL output; an unfinished last line cut off) and read what it holds; refuses a
+    journal written by another model. Every engine starts a run with this (under the lock)."""
     journal = _journal_path(output)
-    identity = model_identity(model)
     previous = output if fmt == "jsonl" else None
     try:
         if fresh:
@@ -511,14 +506,59 @@ def _tag_locked(
             f"{output}: earlier results were tagged by another model ({_describe(others[0])}; this run: "
             f"{_describe(identity)}); pass --fresh to tag everything again with this model, or choose another --output"
         )
+    return state
+
+
+def tag_files(
+    inputs: Sequence[str],
+    output: str | Path,
+    *,
+    model: str | Path | None = None,
+    fmt: str = "jsonl",
+    batch_docs: int = 8,
+    n_jobs: int | None = None,
+    progress: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    piece_chars: int = PIECE_CHARS,
+    fresh: bool = False,
+) -> TagSummary:
+    """Clean, segment and tag every input into ``output`` (JSONL documents, or a CSV/parquet
+    table of target records); see the module docstring for the streaming and resume behaviour.
+
+    ``max_bytes`` bounds each input; documents longer than ``piece_chars`` characters are
+    segmented and tagged piece by piece; ``fresh`` discards an earlier run's results.
+    """
+    check_options(fmt, max_bytes, piece_chars)
+    output = Path(output)
+    sources = expand_inputs(inputs)
+    with _output_lock(output):
+        return _tag_locked(
+            sources, output, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=n_jobs,
+            progress=progress, max_bytes=max_bytes, piece_chars=piece_chars, fresh=fresh,
+        )  # fmt: skip
+
+
+def _tag_locked(
+    sources: list[str], output: Path, *, model, fmt, batch_docs, n_jobs, progress, max_bytes, piece_chars, fresh
+) -> TagSummary:
+    from tqdm import tqdm
+
+    from plannlp.runrecord import provenance
+    from plannlp.systems import DEFAULT_MODEL, load_tagger
+
+    journal = _journal_path(output)
+    identity = model_identity(model)
+    state = open_journal(output, fmt, fresh, identity)
     _KNOWN.clear()
     _KNOWN.update(state.raw_sha)
     summary = TagSummary()
     tagger = load_tagger(model)
     summary.provenance = provenance(model if model is not None else DEFAULT_MODEL)
     n_jobs = n_jobs or default_jobs()
-    bar = tqdm(total=_count_inputs(sources), unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
-    serial = n_jobs == 1
+    _RUN.update(tagger=tagger, identity=identity, provenance=summary.provenance)
+    total = _count_inputs(sources)
+    bar = tqdm(total=total, unit="doc", desc="tagging", disable=not progress, file=sys.stderr)
+    serial = n_jobs == 1 or total <= 1  # one document: no workers to start (and fork)
 
     def results(pool) -> Iterator[tuple]:
         """``("failed", source, error)``, ``("skipped", source)`` and ``("piece", pending, k,
@@ -539,20 +579,20 @@ def _tag_locked(
                 if source is None:
                     return
                 # stdin is read here: a worker's copy of it is not the pipe the user gave
-                task = _Now(_prepare(source, max_bytes, piece_chars)) if source == STDIN else None
-                queue.append(("doc", task or submit(_prepare, source, max_bytes, piece_chars)))
+                task = _Now(_prepare_and_tag(source, max_bytes, piece_chars)) if source == STDIN else None
+                queue.append(("doc", task or submit(_prepare_and_tag, source, max_bytes, piece_chars)))
 
         refill()
         while queue:
             kind, *rest = queue.popleft()
             if kind == "doc":
-                source, doc, sents, err, skipped = rest[0].get()
+                source, doc, sents, err, skipped, line, words = rest[0].get()
                 if err is not None:
                     yield ("failed", source, err)
                 elif skipped:
                     yield ("skipped", source)
-                elif sents is not None:
-                    yield ("piece", _Pending(doc, [(0, len(doc.text))]), 0, sents)
+                elif line is not None:
+                    yield ("line", doc, line, words)
                 else:
                     pending = _Pending(doc, split_pieces(doc.text, piece_chars))
                     if progress:
@@ -582,50 +622,62 @@ def _tag_locked(
         with open(journal, "a", encoding="utf-8") as out:
             for batch in _batches(results(pool), batch_docs):
                 pieces = [item for item in batch if item[0] == "piece"]
-                for item in batch:
-                    if item[0] == "failed":
+                piece_docs = []
+                for _, pending, k, _ in pieces:
+                    s, e = pending.pieces[k]
+                    whole = len(pending.pieces) == 1
+                    piece_docs.append(pending.doc if whole else Document(pending.doc.id, pending.doc.text[s:e]))
+                tagged = iter(tagger.predict(piece_docs, [item[3] for item in pieces]) if pieces else [])
+                summary.pieces += len(pieces)
+                wrote = False
+                for item in batch:  # in input order, as they came
+                    if item[0] == "line":  # tagged whole by a worker
+                        out.write(item[2] + "\n")
+                        wrote = True
+                        summary.tagged += 1
+                        summary.pieces += 1
+                        summary.words += item[3]
+                        bar.update(1)
+                    elif item[0] == "failed":
                         summary.failed.append((item[1], item[2]))
                         bar.write(f"plannlp: cannot tag {item[1]}: {item[2]}", file=sys.stderr)
                         bar.update(1)
                     elif item[0] == "skipped":
                         summary.skipped += 1
                         bar.update(1)
-                if not pieces:
-                    continue
-                piece_docs = []
-                for _, pending, k, _ in pieces:
-                    s, e = pending.pieces[k]
-                    whole = len(pending.pieces) == 1
-                    piece_docs.append(pending.doc if whole else Document(pending.doc.id, pending.doc.text[s:e]))
-                tagged = tagger.predict(piece_docs, [item[3] for item in pieces])
-                summary.pieces += len(pieces)
-                wrote = False
-                for (_, pending, k, sents), piece in zip(pieces, tagged):
-                    spans, links = _shifted(piece, pending.pieces[k][0])
-                    pending.spans.extend(spans)
-                    pending.links.extend(links)
-                    pending.done += 1
-                    summary.words += sum(len(s.tokens) for s in sents)
-                    if len(pending.pieces) > 1:
-                        bar.set_postfix_str(f"{pending.doc.id}: piece {pending.done}/{len(pending.pieces)}")
-                    if pending.done == len(pending.pieces):
-                        doc = pending.doc.with_spans(pending.spans, pending.links)
-                        if len(pending.pieces) > 1 and len(doc.text) <= WHOLE_LAYER_CHARS:
-                            doc = _whole_document_layer(tagger, doc)
-                        elif len(pending.pieces) > 1:
-                            bar.write(
-                                f"plannlp: {doc.id}: over {WHOLE_LAYER_CHARS:,} characters; agency roles and "
-                                "target links were found within each piece, not across the whole document",
-                                file=sys.stderr,
-                            )
-                        doc = doc.with_meta(model=identity)
-                        out.write(_tagged_line(doc, summary.provenance) + "\n")
-                        wrote = True
-                        summary.tagged += 1
-                        bar.update(1)
+                    else:
+                        line = _piece_done(item, next(tagged))
+                        if line is not None:
+                            out.write(line + "\n")
+                            wrote = True
                 if wrote:
                     out.flush()
                     os.fsync(out.fileno())
+
+    def _piece_done(item: tuple, piece: Document) -> str | None:
+        """Add a tagged piece to its document; the document's output line once it is complete."""
+        _, pending, k, sents = item
+        spans, links = _shifted(piece, pending.pieces[k][0])
+        pending.spans.extend(spans)
+        pending.links.extend(links)
+        pending.done += 1
+        summary.words += sum(len(s.tokens) for s in sents)
+        if len(pending.pieces) > 1:
+            bar.set_postfix_str(f"{pending.doc.id}: piece {pending.done}/{len(pending.pieces)}")
+        if pending.done < len(pending.pieces):
+            return None
+        doc = pending.doc.with_spans(pending.spans, pending.links)
+        if len(pending.pieces) > 1 and len(doc.text) <= WHOLE_LAYER_CHARS:
+            doc = _whole_document_layer(tagger, doc)
+        elif len(pending.pieces) > 1:
+            bar.write(
+                f"plannlp: {doc.id}: over {WHOLE_LAYER_CHARS:,} characters; agency roles and "
+                "target links were found within each piece, not across the whole document",
+                file=sys.stderr,
+            )
+        summary.tagged += 1
+        bar.update(1)
+        return _tagged_line(doc.with_meta(model=identity), summary.provenance)
 
     try:
         if serial:
@@ -633,6 +685,9 @@ def _tag_locked(
         else:
             import multiprocessing as mp
 
+            # the segmenter, the model and what it reads (rule patterns, POS tagger, role and link
+            # models) load on first use: once here, shared by the forked workers, not in each
+            tagger.predict([Document("warm-up", _WARM_UP)])
             with mp.get_context("fork").Pool(n_jobs) as pool:
                 run(pool)
         bar.close()
@@ -640,6 +695,8 @@ def _tag_locked(
     except OSError as exc:
         # a full disk or a lost mount: fail the run; what reached the journal is kept for a rerun
         raise DataError(f"{output}: writing the results failed: {exc.strerror or exc}; rerun to resume") from None
+    finally:
+        _RUN.clear()
     return summary
 
 

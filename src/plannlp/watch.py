@@ -187,7 +187,10 @@ def _append(path: Path, obj: dict[str, Any]) -> None:
 def _tag(inputs: list[str], output: Path, *, model: str | Path | None, engine: str, n_jobs: int | None) -> int:
     """The tagging call (``engine`` passes through to it); how many documents it tagged."""
     if engine == "ray":
-        raise DataError("--engine ray: the Ray engine (issue 14) is not built yet; use --engine local")
+        from plannlp.engines.ray_engine import tag_files_ray
+
+        workers = n_jobs or 2
+        return tag_files_ray(inputs, output, model=model, fmt="jsonl", workers=workers, progress=False).tagged
     from plannlp.tagging import tag_files
 
     return tag_files(inputs, output, model=model, fmt="jsonl", n_jobs=n_jobs, progress=False).tagged
@@ -237,8 +240,10 @@ def run_watch(
 
     if engine not in ENGINES:
         raise DataError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
-    if engine == "ray":  # fail before any request, not after a crawl
-        _tag([], Path(out_dir), model=model, engine=engine, n_jobs=n_jobs)
+    if engine == "ray":  # without Ray, fail before any request, not after a crawl
+        from plannlp.engines.ray_engine import require_ray
+
+        require_ray()
     keep = tuple(keep or KEEP_DEFAULT)
     specs, settings = read_sources(sources)
     delay = settings.get("delay", 1.0) if delay is None else delay

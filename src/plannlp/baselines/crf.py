@@ -73,7 +73,39 @@ class CrfSettings:
 
 
 def _range_tags(ranges: Sequence[tuple[int, int, str]], sentences: Sequence[Sentence]) -> list[list[str]]:
-    """Per word: ``B<label>``/``I<label>`` where a character range begins/continues, else ``O``."""
+    """Per word: ``B<label>``/``I<label>`` where a character range begins/continues, else ``O``.
+
+    A word inside several ranges takes the first of them in ``ranges``' order. One sweep over the
+    words in text order, with the ranges sorted by start and only those kept that have begun and
+    can still hold a later word (tokens do not overlap, so their ends only grow).
+    """
+    tokens = [t for sentence in sentences for t in sentence.tokens]
+    if any(a.end > b.start for a, b in zip(tokens, tokens[1:])):
+        return _range_tags_slow(ranges, sentences)  # not in text order: the sweep does not apply
+    order = sorted(range(len(ranges)), key=lambda k: ranges[k][0])
+    nxt = 0
+    active: list[int] = []  # indices into ranges
+    out = []
+    for sentence in sentences:
+        tags = []
+        for token in sentence.tokens:
+            while nxt < len(order) and ranges[order[nxt]][0] <= token.start:
+                active.append(order[nxt])
+                nxt += 1
+            tag = "O"
+            if active:
+                active = [k for k in active if ranges[k][1] >= token.end]
+                holding = [k for k in active if ranges[k][0] <= token.start]
+                if holding:
+                    start, _, label = ranges[min(holding)]
+                    tag = ("B" if token.start == start else "I") + label
+            tags.append(tag)
+        out.append(tags)
+    return out
+
+
+def _range_tags_slow(ranges: Sequence[tuple[int, int, str]], sentences: Sequence[Sentence]) -> list[list[str]]:
+    """:func:`_range_tags` as a plain loop over every (word, range)."""
     out = []
     for sentence in sentences:
         tags = []
@@ -185,12 +217,15 @@ class CrfTagger(Tagger):
         self.settings = settings
         self.clusters = clusters  # WordClusters when settings.clusters names a file
         self.labels = tuple(settings.labels)
-        # crfsuite opens models from files only; the bytes are kept so that save() can copy them
-        self._file = tempfile.NamedTemporaryFile(prefix="plannlp-crf-", suffix=".crfsuite")
-        self._file.write(model_bytes)
-        self._file.flush()
+        # crfsuite opens models from files only and reads the whole file in: the temporary file
+        # goes again at once (one kept open was deleted by the first forked worker to exit). The
+        # bytes are kept so that save() can copy them.
         self._model = pycrfsuite.Tagger()
-        self._model.open(self._file.name)
+        with tempfile.NamedTemporaryFile(prefix="plannlp-crf-", suffix=".crfsuite") as fh:
+            fh.write(model_bytes)
+            fh.flush()
+            self._model.open(fh.name)
+        self._label_set = frozenset(self._model.labels())
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -225,13 +260,15 @@ class CrfTagger(Tagger):
 
     def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
         spans: list[Span] = []
-        labels = self._model.labels()
+        model, scheme = self._model, self.settings.scheme
         for sentence, row in zip(sentences, rows):
-            path = self._model.tag(row)
-            self._model.set(row)
-            scores = [min(1.0, max(0.0, self._model.marginal(tag, i))) for i, tag in enumerate(path)]
-            assert set(path) <= set(labels)
-            spans.extend(tags_to_spans(path, sentence.offsets, self.settings.scheme, scores=scores))
+            model.set(row)  # once: tag() and marginal() both read the sequence set here
+            path = model.tag()
+            # a span's score is the mean marginal of its words, and no span holds an O word: those
+            # words' marginals are never read, so they are not computed (most words are O)
+            scores = [0.0 if tag == "O" else min(1.0, max(0.0, model.marginal(tag, i))) for i, tag in enumerate(path)]
+            assert set(path) <= self._label_set
+            spans.extend(tags_to_spans(path, sentence.offsets, scheme, scores=scores))
         return spans
 
     def predict_spans(

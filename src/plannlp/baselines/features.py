@@ -198,6 +198,44 @@ _LEXICON = _lexicon_sets()
 _YEAR_WORD = re.compile(rule_pattern_source("year_number"))
 
 
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """What a word's features need from the word alone, computed once per distinct word."""
+
+    lower: str
+    shape: str
+    own: dict[str, str | float | bool]  # the word's own features, in order, up to "gaz"
+    lexicons: tuple[str, ...]  # the word lists holding its lower case, in _LEXICON order
+
+
+@lru_cache(maxsize=1 << 17)
+def _word(word: str) -> _Word:
+    key = text_key(word)
+    lower = key.lower()
+    syllables = lower.split()
+    shape = word_shape(word)
+    own: dict[str, str | float | bool] = {
+        "w": key,
+        "lw": lower,
+        "shape": shape,
+        "first_syl": syllables[0] if syllables else "",
+        "last_syl": syllables[-1] if syllables else "",
+        "n_syl": float(len(syllables)),
+        "num": is_number(word),
+        "year": bool(_YEAR_WORD.fullmatch(word)),
+        "title": key[:1].isupper(),
+    }
+    return _Word(lower, shape, own, tuple(name for name, lexicon in _LEXICON.items() if lower in lexicon))
+
+
+@lru_cache(maxsize=64)
+def _neighbour_names(d: int) -> tuple[str, str, str, str, str, dict[str, str]]:
+    return (f"{d}:lw", f"{d}:shape", f"{d}:gaz", f"{d}:pos", f"{d}:rule", {n: f"{d}:in_{n}" for n in _LEXICON})
+
+
+_OWN_LEXICON_NAMES = {n: f"in_{n}" for n in _LEXICON}
+
+
 def token_features(
     words: Sequence[str],
     pos: Sequence[str] | None,
@@ -207,58 +245,47 @@ def token_features(
 ) -> list[dict[str, str | float | bool]]:
     """One feature dict per word: form, lower, shape, syllable prefix/suffix, number, word-list
     and gazetteer membership, POS, the rule tagger's tag when given, and the same (lighter) for
-    neighbours within ``window``."""
-    keys = [text_key(w) for w in words]
-    lowers = [k.lower() for k in keys]
+    neighbours within ``window``.
 
-    def own(i: int) -> dict[str, str | float | bool]:
-        syllables = lowers[i].split()
-        feats: dict[str, str | float | bool] = {
-            "w": keys[i],
-            "lw": lowers[i],
-            "shape": word_shape(words[i]),
-            "first_syl": syllables[0] if syllables else "",
-            "last_syl": syllables[-1] if syllables else "",
-            "n_syl": float(len(syllables)),
-            "num": is_number(words[i]),
-            "year": bool(_YEAR_WORD.fullmatch(words[i])),
-            "title": keys[i][:1].isupper(),
-            "gaz": gazetteer_tags[i],
-        }
-        for name, lexicon in _LEXICON.items():
-            if lowers[i] in lexicon:
-                feats[f"in_{name}"] = True
+    A word's own part is computed once per distinct word (cached across sentences and
+    documents) and its neighbours' parts read from their cached entries; keys go in in a fixed
+    order, so crfsuite sees the same attributes in the same order every time.
+    """
+    info = [_word(w) for w in words]
+    neighbours = [(d, _neighbour_names(d)) for d in range(-window, window + 1) if d != 0]
+    rows = []
+    n = len(words)
+    for i in range(n):
+        me = info[i]
+        feats = dict(me.own)
+        feats["gaz"] = gazetteer_tags[i]
+        for name in me.lexicons:
+            feats[_OWN_LEXICON_NAMES[name]] = True
         if pos is not None:
             feats["pos"] = pos[i]
         if rule_tags is not None:
             feats["rule"] = rule_tags[i]
-        return feats
-
-    rows = []
-    n = len(words)
-    for i in range(n):
-        feats = own(i)
         if i == 0:
             feats["BOS"] = True
         if i == n - 1:
             feats["EOS"] = True
-        for d in range(-window, window + 1):
+        for d, (lw, shape, gaz, pos_name, rule_name, lexicon_names) in neighbours:
             j = i + d
-            if d == 0 or not 0 <= j < n:
+            if not 0 <= j < n:
                 continue
-            feats[f"{d}:lw"] = lowers[j]
-            feats[f"{d}:shape"] = word_shape(words[j])
-            feats[f"{d}:gaz"] = gazetteer_tags[j]
+            other = info[j]
+            feats[lw] = other.lower
+            feats[shape] = other.shape
+            feats[gaz] = gazetteer_tags[j]
             if pos is not None:
-                feats[f"{d}:pos"] = pos[j]
+                feats[pos_name] = pos[j]
             if rule_tags is not None:
-                feats[f"{d}:rule"] = rule_tags[j]
-            for name, lexicon in _LEXICON.items():
-                if lowers[j] in lexicon:
-                    feats[f"{d}:in_{name}"] = True
+                feats[rule_name] = rule_tags[j]
+            for name in other.lexicons:
+                feats[lexicon_names[name]] = True
         if i > 0:
-            feats["-1|0:lw"] = f"{lowers[i - 1]}|{lowers[i]}"
+            feats["-1|0:lw"] = f"{info[i - 1].lower}|{me.lower}"
         if i < n - 1:
-            feats["0|1:lw"] = f"{lowers[i]}|{lowers[i + 1]}"
+            feats["0|1:lw"] = f"{me.lower}|{info[i + 1].lower}"
         rows.append(feats)
     return rows

@@ -15,10 +15,11 @@ from plannlp.segment import Sentence, Token, segment
 
 def pos_tags(words: Sequence[str]) -> list[str]:
     """underthesea's POS tags for our own words (its CRF tagger run on a given word list, so the
-    tags line up with our tokens; ``underthesea.pos_tag`` would re-tokenise the text)."""
-    from underthesea.pipeline.pos_tag.model_crf import CRFPOSTagPredictor
+    tags line up with our tokens; ``underthesea.pos_tag`` would re-tokenise the text). The
+    features are built by :mod:`plannlp.baselines.postag` (the same strings, fast)."""
+    from plannlp.baselines.postag import pos_tagger
 
-    return [tag for _, tag in CRFPOSTagPredictor.Instance().predict(list(words))]
+    return pos_tagger().tags(words)
 
 
 CACHE_DIR = Path(os.environ.get("PLANNLP_CACHE", Path(__file__).resolve().parents[3] / "runs" / "cache" / "analysis"))

@@ -22,9 +22,21 @@ def tag(
     agencies: Optional[Path] = typer.Option(None, "--agencies", help="also write one row per agency mention (doc_id, agency, role, start, end, heading) to this .csv, .parquet or .jsonl file"),
     max_mb: float = typer.Option(64.0, "--max-mb", help="refuse inputs larger than this many MiB (stdin included)"),
     fresh: bool = typer.Option(False, "--fresh", help="discard the results of earlier runs on --output and tag everything again"),
+    engine: str = typer.Option("local", "--engine", help="local (processes on this machine) | ray (Ray Data: a cluster, or a local Ray)"),
+    address: Optional[str] = typer.Option(None, "--address", help="--engine ray: the cluster to join (auto: the running one; default: start a local Ray)"),
+    workers: int = typer.Option(2, "--workers", help="--engine ray: model actors (each loads the model once)"),
+    gpus_per_worker: float = typer.Option(0.0, "--gpus-per-worker", help="--engine ray: GPUs per model actor (the transformer)"),
 ) -> None:
     """Clean, segment and tag plans; rerun with the same --output to resume."""
-    from plannlp.tagging import tag_files
+    if engine == "local":
+        from plannlp.tagging import tag_files
+    elif engine == "ray":
+        from plannlp.engines.ray_engine import tag_files_ray
+
+        def tag_files(inputs, output, *, n_jobs=None, **options):  # --jobs is the local engine's
+            return tag_files_ray(inputs, output, workers=workers, address=address, gpus_per_worker=gpus_per_worker, **options)
+    else:
+        raise ValueError(f"--engine {engine}: expected local or ray")
 
     options = dict(model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=jobs, max_bytes=int(max_mb * 1024 * 1024), fresh=fresh)
     if agencies is not None and output is None:

@@ -21,10 +21,10 @@ def watch(
     out: Path = typer.Option(..., "--out", help="watch folder: state, pages, dataset.jsonl (created)"),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="tagger model (default: models/default)"),
     doctype_model: Optional[Path] = typer.Option(None, "--doctype-model", help="default: models/doctype"),
-    engine: str = typer.Option("local", "--engine", help="local | ray (ray: not built yet, issue 14)"),
+    engine: str = typer.Option("local", "--engine", help="local | ray (Ray Data; --jobs model actors, 2 by default)"),
     keep: str = typer.Option("health-plan,health-news", help="document types to tag, comma-separated"),
     delay: Optional[float] = typer.Option(None, help="seconds between two requests to one host (default: SOURCES.yaml or 1)"),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="cleaning/segmentation processes"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="cleaning/segmentation processes (--engine ray: model actors)"),
     progress: bool = typer.Option(False, help="show the scraper's progress bar"),
 ) -> None:
     """Discover, fetch, classify and tag the newly published documents; a rerun does only what is new."""

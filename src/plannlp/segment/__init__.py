@@ -13,10 +13,92 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from plannlp.text import base_letters, is_nfc, line_offsets, nfc_with_offsets  # noqa: F401  (nfc_with_offsets: public here too)
+
+
+def light_underthesea() -> None:
+    """Let ``import underthesea.pipeline.<x>`` skip ``underthesea/__init__``.
+
+    That ``__init__`` imports every pipeline at once, translation included, which imports
+    transformers and torch: most of a one-document ``plannlp tag``'s time, for functions we never
+    call. The package is registered un-executed (its ``__path__`` set, so its submodules import);
+    the first access to any other name on it (``from underthesea import pos_tag``) runs the real
+    ``__init__`` then, so every other user sees the whole package.
+    """
+    if "underthesea" in sys.modules:
+        return
+    import importlib.util
+
+    spec = importlib.util.find_spec("underthesea")
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError("No module named 'underthesea'", name="underthesea")
+    package = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def __getattr__(name: str):  # noqa: N807 - the module's attribute hook
+        package.__dict__.pop("__getattr__", None)
+        loader.exec_module(package)
+        return getattr(package, name)
+
+    package.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    sys.modules["underthesea"] = package
+    # word_tokenize and text_normalize import each other; underthesea's own __init__ imports
+    # text_normalize first, the order that works
+    import underthesea.pipeline.text_normalize  # noqa: F401
+    _load_segmenter()
+
+
+def _load_segmenter() -> None:
+    """Load underthesea's word-segmentation model as underthesea does (its CRF file, feature
+    templates and dictionary), but read the two pickles with the C unpickler: ``joblib.load``
+    unpickles them in pure Python, ~0.35 s of every start. The objects are the same; when the
+    model is not where this version of underthesea keeps it, underthesea loads it itself."""
+    import pickle
+    from pathlib import Path
+
+    import underthesea.pipeline.word_tokenize as wt
+
+    folder = Path(wt.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
+    if getattr(wt, "word_tokenize_model", "absent") is not None or not folder.is_dir():
+        return
+    from underthesea.models.fast_crf_sequence_tagger import FastCRFSequenceTagger
+    from underthesea_core import CRFFeaturizer, CRFTagger
+
+    model = FastCRFSequenceTagger()
+    try:
+        with open(folder / model.path_features, "rb") as fh:
+            features = pickle.load(fh)
+        with open(folder / model.path_dictionary, "rb") as fh:
+            dictionary = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return  # (joblib wrote them another way: underthesea's own loader reads them)
+    if not isinstance(features, list) or not isinstance(dictionary, set):
+        return
+    model.features, model.dictionary = features, dictionary
+    model.estimator = CRFTagger()
+    model.estimator.load(str(folder / model.path_model))
+    model.featurizer = CRFFeaturizer(features, dictionary)
+    wt.word_tokenize_model = model
+
+
+# Sentences seen before are not segmented again: plans repeat many word for word (legal bases,
+# recipients, signatures) and underthesea's segmenter is a function of the sentence alone.
+# PLANNLP_SENTENCE_CACHE=0 turns this (and the POS tagger's sentence cache) off.
+SENTENCE_CACHE = int(os.environ.get("PLANNLP_SENTENCE_CACHE", 1 << 14))
+
+
+@lru_cache(maxsize=SENTENCE_CACHE)
+def _words(chunk: str) -> tuple[str, ...]:
+    """underthesea's words of one sentence."""
+    light_underthesea()
+    from underthesea.pipeline.word_tokenize import word_tokenize
+
+    return tuple(word_tokenize(chunk))
 
 
 _LIST_MARKER = re.compile(r"^\s*(\d{1,3}|[a-zđ]|[IVXLCivxlc]{1,6})[.)]$")
@@ -107,7 +189,8 @@ def _align_by_characters(text: str, words: Sequence[str], offset: int) -> list[T
 
 def sentence_bounds(line: str) -> list[tuple[int, int]]:
     """Sentence ranges ``(start, end)`` in one line of text (see the module docstring)."""
-    from underthesea import sent_tokenize
+    light_underthesea()
+    from underthesea.pipeline.sent_tokenize import sent_tokenize
 
     bounds: list[tuple[int, int]] = []
     cursor = 0
@@ -148,15 +231,13 @@ def segment(text: str) -> tuple[Sentence, ...]:
             )
             for s in segment(nfc)
         )
-    from underthesea import word_tokenize
-
     sentences: list[Sentence] = []
     for line_start, line_end in line_offsets(text):
         line = text[line_start:line_end]
         if line.strip():
             for s, e in sentence_bounds(line):
                 chunk = line[s:e]
-                tokens = _align(chunk, word_tokenize(chunk), line_start + s)
+                tokens = _align(chunk, _words(chunk), line_start + s)
                 if tokens:
                     sentences.append(Sentence(tokens[0].start, tokens[-1].end, tuple(tokens)))
     return tuple(sentences)
