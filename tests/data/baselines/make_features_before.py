@@ -49,11 +49,12 @@ def fingerprint(obj) -> str:
 
 
 def feature_settings():
-    """The default model's settings (POS, rule stacking, layout), and a lighter set."""
+    """The previous default's settings (POS, rule stacking, layout), the default's (plus clause geometry), and a lighter set."""
     from plannlp.baselines.crf import CrfSettings
 
     return [
         CrfSettings(window=2, pos=True, rule_features=True, structure=True),
+        CrfSettings(window=2, pos=True, rule_features=True, structure=True, targets=True),
         CrfSettings(window=1, pos=False),
     ]
 
