@@ -4,7 +4,7 @@
 
 The input is a raw page (``corpus/raw/seed``) or a portal Markdown plan (``corpus/raw/gov``)
 repeated until it holds about ``--mb`` megabytes; the cleaner is linear in its input, so the
-figure at 50 MB is the one the module docstring of ``plannlp.corpus.clean`` quotes.
+figure at 50 MB is the one the module docstring of ``plannlp.clean`` quotes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--kind", choices=("text", "markdown"), default="text")
     args = parser.parse_args()
 
-    from plannlp.corpus.clean import clean
+    from plannlp.clean import clean
 
     folder = ROOT / "corpus" / "raw" / ("seed" if args.kind == "text" else "gov")
     unit = sorted(p for p in folder.iterdir() if p.is_file())[0].read_bytes()

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import resource, sys
-from plannlp.tagging import tag_files
+from plannlp.tag.batch import tag_files
 s = tag_files([sys.argv[1]], sys.argv[2], model=sys.argv[4] or None, n_jobs=1, progress=False, piece_chars=int(sys.argv[3]))
 print(s.tagged, s.words, s.pieces, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--source", default=str(ROOT / "corpus" / "samples" / "gov-a69069ae524315d9.md"))
     args = parser.parse_args()
 
-    from plannlp.corpus.clean import clean
+    from plannlp.clean import clean
 
     unit = clean(Path(args.source).read_bytes()) + "\n"
     copies = max(1, int(args.mb * 1e6 / len(unit.encode("utf-8"))))

@@ -31,9 +31,9 @@ def main() -> None:
 
     import ray
 
-    from plannlp.engines.ray_engine import tag_files_ray
+    from plannlp.tag.engines.ray_engine import tag_files_ray
     from plannlp.segment import default_jobs
-    from plannlp.tagging import INPUT_SUFFIXES, tag_files
+    from plannlp.tag.batch import INPUT_SUFFIXES, tag_files
 
     files = sorted(p for p in Path(args.inputs).iterdir() if p.suffix in INPUT_SUFFIXES)[: args.docs]
     with tempfile.TemporaryDirectory() as tmp:

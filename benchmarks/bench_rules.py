@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="a rules model folder (default: the built-in rules)")
     args = parser.parse_args()
 
-    from plannlp.baselines.rules import builtin_rules, tuned_rules
+    from plannlp.tag.baselines.rules import builtin_rules, tuned_rules
     from plannlp.io import read_documents
 
     tagger = tuned_rules(args.model) if args.model else builtin_rules()

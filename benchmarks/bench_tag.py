@@ -9,7 +9,7 @@ rounds (the machine may be shared: the best round of each is compared):
 * bare: ``underthesea.word_tokenize`` of every non-empty line, in a pool of ``--jobs``
   processes whose segmenter is loaded before the clock starts — the stage no tagger can skip
   (its CPU seconds are those of the segmentation calls alone, the workers' start-up left out);
-* pipeline: :func:`plannlp.tagging.tag_files` over the raw files (read, clean, segment, tag,
+* pipeline: :func:`plannlp.tag.batch.tag_files` over the raw files (read, clean, segment, tag,
   records, JSONL), as ``plannlp tag`` runs it, from a cold start of its caches.
 
 Both are given as words/s of wall time (the words of our segmentation, for both) and as CPU
@@ -82,7 +82,7 @@ def clear_caches() -> None:
     pipeline run starts as a new process would."""
     import importlib
 
-    for module, name in (("plannlp.segment", "_words"), ("plannlp.baselines.postag", "pos_tagger"), ("plannlp.baselines.features", "_word")):
+    for module, name in (("plannlp.segment", "_words"), ("plannlp.tag.baselines.postag", "pos_tagger"), ("plannlp.tag.baselines.features", "_word")):
         try:
             cached = getattr(importlib.import_module(module), name, None)
         except ImportError:  # (older code, measured for comparison, has no caches)
@@ -92,7 +92,7 @@ def clear_caches() -> None:
 
 
 def pipeline(folder: Path, out: Path, model: str | None, jobs: int) -> tuple[float, float, int]:
-    from plannlp.tagging import tag_files
+    from plannlp.tag.batch import tag_files
 
     clear_caches()
     cpu, start = _cpu(), time.perf_counter()
@@ -105,13 +105,13 @@ def pipeline(folder: Path, out: Path, model: str | None, jobs: int) -> tuple[flo
 
 
 def stages(files: list[Path], model: str | None) -> None:
-    from plannlp.corpus.clean import clean
+    from plannlp.clean import clean
     from plannlp.data import Document
     from plannlp.segment import segment
-    from plannlp.systems import load_tagger
+    from plannlp.tag.systems import load_tagger
     from plannlp.runrecord import provenance
-    from plannlp.systems import DEFAULT_MODEL
-    from plannlp.tagging import INPUT_SUFFIXES, _tagged_line
+    from plannlp.tag.systems import DEFAULT_MODEL
+    from plannlp.tag.batch import INPUT_SUFFIXES, _tagged_line
 
     tagger = load_tagger(model)
     tagger.predict([Document("warm", SHORT)])
@@ -126,7 +126,7 @@ def stages(files: list[Path], model: str | None) -> None:
     t3 = time.process_time()
     tagged = tagger.predict(docs, segs)  # again (from the caches), with the roles and links step
     t3b = time.process_time()
-    from plannlp.links import add_responsibility
+    from plannlp.tag.links import add_responsibility
 
     with_spans = [Document(d.id, d.text, tuple(spans)) for d, spans in zip(docs, found)]
     [add_responsibility(d) for d in with_spans]
@@ -178,9 +178,9 @@ def main() -> None:
     parser.add_argument("--repeat-to-words", type=int, default=0, help="copy the files until about N words")
     args = parser.parse_args()
 
-    from plannlp.corpus.clean import clean
+    from plannlp.clean import clean
     from plannlp.segment import default_jobs
-    from plannlp.tagging import INPUT_SUFFIXES
+    from plannlp.tag.batch import INPUT_SUFFIXES
 
     jobs = args.jobs or default_jobs()
     files = sorted(p for p in Path(args.inputs).iterdir() if p.suffix in INPUT_SUFFIXES)[: args.docs or None]

@@ -13,9 +13,9 @@ import argparse
 import itertools
 from pathlib import Path
 
-from plannlp.baselines import read_split
 from plannlp.evaluate.crossval import crossval
 from plannlp.labels import LABELS
+from plannlp.tag.baselines import read_split
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Does indicator completion (plannlp.baselines.indicators) pay? Scored on held-out predictions.
+"""Does indicator completion (plannlp.tag.baselines.indicators) pay? Scored on held-out predictions.
 
     PYTHONPATH=src python experiments/complete_search.py PRED.jsonl [--folds 3 --seed 0]
 
@@ -13,11 +13,11 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from plannlp.baselines import read_split
-from plannlp.baselines.indicators import complete_indicators
 from plannlp.data import Document
 from plannlp.evaluate.crossval import crossval
 from plannlp.io import read_documents, write_documents
+from plannlp.tag.baselines import read_split
+from plannlp.tag.baselines.indicators import complete_indicators
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {

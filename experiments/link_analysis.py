@@ -3,7 +3,7 @@
     python experiments/link_analysis.py                 # counts and the unit oracle over train+dev
     python experiments/link_analysis.py DOC_ID [...]    # also each target's gold bodies, roles and lines
 
-The oracle: for each target, the single candidate unit (a task of plannlp.links, the overall lead or
+The oracle: for each target, the single candidate unit (a task of plannlp.tag.links, the overall lead or
 the issuer) whose bodies agree best with the gold bodies, against the unit whose words match the
 target best. Gold spans and roles throughout.
 """
@@ -11,8 +11,8 @@ target best. Gold spans and roles throughout.
 import sys
 
 from plannlp.io import read_documents
-from plannlp.links import _Matcher, _task_score, _tasks, content_syllables, overall_lead
 from plannlp.records import body_key
+from plannlp.tag.links import _Matcher, _task_score, _tasks, content_syllables, overall_lead
 
 docs = [d for p in ("corpus/gold/train.jsonl", "corpus/gold/dev.jsonl") for d in read_documents(p) if d.links]
 show = set(sys.argv[1:])

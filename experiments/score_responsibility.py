@@ -12,9 +12,9 @@ import sys
 
 from plannlp.evaluate.metrics import PRF, link_score, record_score
 from plannlp.io import read_documents
-from plannlp.links import link_targets, load_link_model
 from plannlp.records import body_key, extract_records
-from plannlp.roles import CueRoles, load_role_model, role_prf
+from plannlp.tag.links import link_targets, load_link_model
+from plannlp.tag.roles import CueRoles, load_role_model, role_prf
 
 
 def responsible_record_score(gold_doc, predicted_doc) -> PRF:

@@ -1,4 +1,4 @@
-"""Train the word vectors and clusters of experiments/vectors.yaml (see plannlp.baselines.vectors).
+"""Train the word vectors and clusters of experiments/vectors.yaml (see plannlp.tag.baselines.vectors).
 
     PYTHONPATH=src python experiments/train_vectors.py experiments/vectors.yaml [SHARDS_GLOB]
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from plannlp.baselines.vectors import train_vectors
+from plannlp.tag.baselines.vectors import train_vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 

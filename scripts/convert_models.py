@@ -19,7 +19,7 @@ import yaml
 
 from plannlp.bio import tag_names
 from plannlp.labels import LABELS
-from plannlp.model.pretrain import encoder_record
+from plannlp.pretrain import encoder_record
 from plannlp.runrecord import RECORD_FORMAT, RUN_RECORD, RunRecord
 
 

@@ -1,4 +1,4 @@
-"""Run `plannlp watch` twice against the test portal of tests/test_watch.py (a local server) and
+"""Run `plannlp watch` twice against the test portal of tests/test_acquire_watch.py (a local server) and
 print both reports: the figures shown in the README's "Watching portals" section."""
 
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from pytest_httpserver import HTTPServer  # noqa: E402
-from test_watch import Portal, sources_file  # noqa: E402
+from test_acquire_watch import Portal, sources_file  # noqa: E402
 
 from plannlp.cli import main  # noqa: E402
 

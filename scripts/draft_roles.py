@@ -13,9 +13,9 @@ import re
 import sys
 from pathlib import Path
 
-from plannlp.corpus.gold import load_annotation
-from plannlp.corpus.quotes import read_annotation
-from plannlp.corpus.manifest import load_clean_document
+from plannlp.annotate.gold import load_annotation
+from plannlp.annotate.manifest import load_clean_document
+from plannlp.annotate.quotes import read_annotation
 
 BEFORE = [  # (pattern on the 60 characters before the mention, role)
     (r"(phối hợp với|phối hợp|cùng với|cùng|tham gia|và)\s*$", "partner"),

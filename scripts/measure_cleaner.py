@@ -1,4 +1,4 @@
-"""Word-level precision and recall of plannlp.corpus.clean.clean() against hand-cleaned text.
+"""Word-level precision and recall of plannlp.clean.clean() against hand-cleaned text.
 
 Each ``<set>/<name>.expected.txt`` was cleaned by hand from the raw file beside it
 (``<name>.raw.txt``, ``.raw.md`` or ``.raw.html``). Word scores are bag-of-words (multiset)
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import re
 
-from plannlp.corpus.clean import clean, paragraph_overlap, word_overlap
+from plannlp.clean import clean, paragraph_overlap, word_overlap
 from plannlp.text import nfc
 
 TESTS_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -100,7 +100,7 @@ def stale_documents(corpus_dir: Path) -> list[tuple[str, float, float, bool]]:
     (id, share of the new text's words the stored text has, share of the stored text's words
     the new text keeps, whether the document has an annotation file). Ingest keeps such texts
     unless --force, since labels point into them."""
-    from plannlp.corpus.manifest import read_manifest
+    from plannlp.annotate.manifest import read_manifest
 
     annotated = {p.stem for p in (corpus_dir / "annotations").glob("*.tsv")}
     rows = []

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from plannlp.data import DataError
-from plannlp.modelcard import model_folders, write_model_card
+from plannlp.tag.modelcard import model_folders, write_model_card
 
 
 def main(roots: list[str]) -> int:

@@ -30,7 +30,7 @@ def corpus_words() -> list[list[str]]:
 @pytest.fixture(scope="session")
 def phobert_tokenizer_dir(tmp_path_factory, corpus_words) -> Path:
     """A tokenizer directory written by build_phobert_vocab (bpe.codes, vocab.txt, config)."""
-    from plannlp.model.vocab import build_phobert_vocab
+    from plannlp.tag.neural.vocab import build_phobert_vocab
 
     return build_phobert_vocab(corpus_words, tmp_path_factory.mktemp("tokenizer"), vocab_size=1500)
 
@@ -45,7 +45,7 @@ def phobert_tokenizer(phobert_tokenizer_dir):
 @pytest.fixture
 def tiny_tagger_factory(phobert_tokenizer_dir):
     """Build a tiny, randomly initialised TransformerTagger: ``factory(**options)``."""
-    from plannlp.model.tagger import TransformerTagger
+    from plannlp.tag.neural.tagger import TransformerTagger
 
     def make(architecture: dict | None = None, seed: int = 0, **options):
         import torch

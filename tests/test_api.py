@@ -3,7 +3,7 @@ import sys
 
 import plannlp
 from plannlp import clean, evaluate, segment, tag
-from plannlp.baselines.rules import RuleTagger
+from plannlp.tag.baselines.rules import RuleTagger
 
 
 def test_each_stage_is_a_function_and_they_chain(tmp_path):
@@ -17,7 +17,7 @@ def test_each_stage_is_a_function_and_they_chain(tmp_path):
     # the package's names are the stage functions, shadowing their submodules (see plannlp/__init__)
     assert plannlp.segment is sys.modules["plannlp.segment"].segment
     assert plannlp.evaluate is sys.modules["plannlp.evaluate"].evaluate
-    assert plannlp.clean is sys.modules["plannlp.corpus.clean"].clean
+    assert plannlp.clean is sys.modules["plannlp.clean"].clean
 
 
 def test_importing_the_package_loads_no_heavy_dependency():

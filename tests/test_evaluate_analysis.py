@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from plannlp.data import Span
-from plannlp.evaluate import evaluate
 from plannlp.evaluate import analysis
+from plannlp.evaluate import evaluate
 from plannlp.io import read_documents
 
 DATA = Path(__file__).parent / "data" / "evaluate"

@@ -74,7 +74,7 @@ def test_a_conll_benchmark_with_its_own_labels_trains_and_scores(tmp_path: Path)
 
 
 def test_the_rule_tagger_refuses_labels_it_has_no_rules_for(tmp_path: Path):
-    from plannlp.baselines.rules import RuleTagger
+    from plannlp.tag.baselines.rules import RuleTagger
     from plannlp.data import DataError
 
     with pytest.raises(DataError, match="no rules for PER"):

@@ -32,10 +32,10 @@ def test_the_linter_would_catch_a_lower_layer_importing_a_higher_one(tmp_path):
     copy = tmp_path / "src"
     shutil.copytree(ROOT / "src" / "plannlp", copy / "plannlp", ignore=shutil.ignore_patterns("__pycache__"))
     with open(copy / "plannlp" / "labels.py", "a", encoding="utf-8") as fh:
-        fh.write("\nimport plannlp.systems  # noqa: E402,F401\n")
+        fh.write("\nimport plannlp.tag.systems  # noqa: E402,F401\n")
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     env = {**os.environ, "PYTHONPATH": str(copy)}
     run = subprocess.run(
         [_lint_imports(), "--no-cache"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
-    assert run.returncode != 0 and "plannlp.labels -> plannlp.systems" in run.stdout
+    assert run.returncode != 0 and "plannlp.labels -> plannlp.tag.systems" in run.stdout

@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 
 from plannlp.data import Document  # noqa: E402
 from plannlp.io import write_documents  # noqa: E402
-from plannlp.model.pretrain import (  # noqa: E402
+from plannlp.pretrain import (  # noqa: E402
     read_encoder_summary,
     Blocks,
     SegmentedDoc,
@@ -228,7 +228,7 @@ def test_tiny_pretraining_lowers_perplexity_resumes_exactly_and_exports_a_fine_t
 
 
 def test_learning_rate_decays_by_steps_or_by_training_time_whichever_is_further() -> None:
-    from plannlp.model.pretrain import TrainConfig, _lr_factor
+    from plannlp.pretrain import TrainConfig, _lr_factor
 
     by_steps = TrainConfig(warmup_steps=10, max_steps=110)
     assert _lr_factor(5, 0.0, by_steps) == pytest.approx(0.5)

@@ -43,7 +43,7 @@ def test_key_is_blind_to_placement_and_form_and_keeps_nfc_length() -> None:
 def test_cleaned_text_is_its_own_key() -> None:
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "samples").glob("*"))[:3] if p.is_file()]
     assert texts
-    from plannlp.corpus.clean import normalize_unicode
+    from plannlp.clean import normalize_unicode
 
     for text in texts:
         cleaned = normalize_unicode(text)

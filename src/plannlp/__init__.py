@@ -12,9 +12,9 @@ from plannlp._version import __version__  # noqa: E402
 
 # Binding the functions here shadows the same-named submodules as attributes of the package, as
 # underthesea does: `plannlp.segment` is the function; `import plannlp.segment` still finds the module.
-from plannlp.corpus.clean import clean  # noqa: E402
+from plannlp.clean import clean  # noqa: E402
 from plannlp.evaluate import evaluate  # noqa: E402
 from plannlp.segment import segment  # noqa: E402
-from plannlp.tagging import tag  # noqa: E402
+from plannlp.tag.batch import tag  # noqa: E402
 
 __all__ = ["clean", "segment", "tag", "evaluate", "__version__"]

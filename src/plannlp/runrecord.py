@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from plannlp._version import __version__
 from plannlp.data import CHECKSUM_PREFIX, DataError
 from plannlp.io import read_json, write_json
 
@@ -165,8 +166,6 @@ def config_checksum(config: Mapping[str, Any]) -> str:
 
 
 def plannlp_version() -> str:
-    from plannlp._version import __version__
-
     return __version__
 
 

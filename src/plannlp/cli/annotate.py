@@ -15,8 +15,8 @@ def show_quotes(
     """Print every span of a quote file in context, then any spec problems; exit 1 on problems."""
     from collections import Counter
 
-    from plannlp.corpus.quotes import read_annotation, render_spans
-    from plannlp.corpus.validate import document_problems
+    from plannlp.annotate.quotes import read_annotation, render_spans
+    from plannlp.annotate.validate import document_problems
     from plannlp.data import Document
 
     text = text_file.read_text(encoding="utf-8")

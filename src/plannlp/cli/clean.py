@@ -47,7 +47,7 @@ def clean_command(
     ),
 ) -> None:
     """Clean raw documents into plain text, one paragraph per line."""
-    from plannlp.corpus.clean import clean
+    from plannlp.clean import clean
     from plannlp.data import DataError
     from plannlp.io import atomic_writer
 
@@ -79,7 +79,7 @@ def ingest_command(
     force: bool = typer.Option(False, "--force", help="Replace clean texts that already exist (labels may break)."),
 ) -> None:
     """Copy raw documents into the corpus, clean them and record them in the manifest."""
-    from plannlp.corpus.manifest import ingest, plannlp_version
+    from plannlp.annotate.manifest import ingest, plannlp_version
 
     command = f"plannlp corpus ingest --source {source} --prefix {prefix}" + (" --force" if force else "")
     results = ingest(

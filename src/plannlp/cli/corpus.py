@@ -18,8 +18,8 @@ def validate(
     corpus: Path = typer.Option(CORPUS, help="corpus directory whose manifest.tsv gives the texts' checksums"),
 ) -> None:
     """Check spans against the spec (bounds, overlaps, edges, word boundaries, labels, checksums); exit 1 on problems."""
-    from plannlp.corpus.manifest import read_manifest
-    from plannlp.corpus.validate import validate_file
+    from plannlp.annotate.manifest import read_manifest
+    from plannlp.annotate.validate import validate_file
 
     checksums = {doc_id: row.checksum for (doc_id, stage), row in read_manifest(corpus).items() if stage == "clean"}
     n_problems = 0
@@ -36,7 +36,7 @@ def validate(
 @corpus_app.command("build-gold")
 def build_gold(corpus: Path = typer.Option(CORPUS, help="corpus directory")) -> None:
     """Compile annotations/<id>.tsv files marked `status: gold` into gold/{train,dev,test}.jsonl."""
-    from plannlp.corpus.gold import build_gold as build
+    from plannlp.annotate.gold import build_gold as build
 
     result = build(corpus)
     for row in result.new_rows:
@@ -60,7 +60,7 @@ def preannotate(
     force: bool = typer.Option(False, help="overwrite existing drafts"),
 ) -> None:
     """Write draft quote files (status: draft) from the rule tagger's predictions."""
-    from plannlp.corpus.gold import preannotate as run
+    from plannlp.annotate.gold import preannotate as run
 
     for path in run(ids, corpus / "clean", out, force=force):
         typer.echo(f"wrote {path}")
@@ -72,7 +72,7 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Documents, spans per label and split, span lengths, targets per document."""
-    from plannlp.corpus.gold import SPLITS, corpus_stats, format_stats
+    from plannlp.annotate.gold import SPLITS, corpus_stats, format_stats
     from plannlp.io import read_documents
 
     if not files:
@@ -90,8 +90,8 @@ def agreement(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Inter-annotator span F1 (strict, partial) per label over annotations/double/."""
-    from plannlp.corpus.gold import agreement as compute
-    from plannlp.corpus.gold import format_agreement
+    from plannlp.annotate.gold import agreement as compute
+    from plannlp.annotate.gold import format_agreement
 
     result = compute(corpus)
     if not result["documents"]:
@@ -109,7 +109,7 @@ def export(
     ),
 ) -> None:
     """Write documents for Label Studio, Doccano or as word-level CoNLL/BIO."""
-    from plannlp.corpus.formats import export_documents
+    from plannlp.annotate.formats import export_documents
     from plannlp.io import read_documents
 
     docs = list(read_documents(source))
@@ -126,7 +126,7 @@ def import_(
     fmt: str = typer.Option(..., "--format", help="labelstudio | doccano | conll"),
 ) -> None:
     """Read annotations from Label Studio, Doccano or CoNLL into JSONL documents."""
-    from plannlp.corpus.formats import import_documents
+    from plannlp.annotate.formats import import_documents
     from plannlp.io import write_documents
 
     n = write_documents(out, import_documents(source, fmt))

@@ -24,9 +24,9 @@ def crossval(
     health domain. Prints per fold and mean ± sd of strict/partial micro F1, per label and records F1."""
     import logging
 
-    from plannlp.baselines import read_split
+    from plannlp.tag.baselines import read_split
     from plannlp.evaluate.crossval import crossval as run, save_result
-    from plannlp.systems import load_config
+    from plannlp.tag.systems import load_config
 
     logging.basicConfig(level=logging.WARNING)
     cfg = load_config(config)

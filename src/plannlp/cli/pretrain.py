@@ -14,7 +14,7 @@ def pretrain(
     config: Path = typer.Argument(..., help="YAML config (see experiments/pretrain-*.yaml)"),
 ) -> None:
     """Pretrain (or continue pretraining) a PhoBERT-shaped encoder; resumes from the config's work_dir."""
-    from plannlp.model.pretrain import pretrain as run
+    from plannlp.pretrain import pretrain as run
 
     out = run(config)
     typer.echo(f"encoder saved to {out} (model card: {out / 'README.md'})")

@@ -18,7 +18,7 @@ def report(
     """Write one HTML file (no server, works offline): documents, target records and agencies as
     sortable, filterable tables, spans highlighted in the text; with --gold, what is correct,
     missed, spurious or off by a boundary."""
-    from plannlp.htmlreport import write_report
+    from plannlp.report.html import write_report
 
     result = write_report(tagged, output, gold=gold, title=title)
     typer.echo(

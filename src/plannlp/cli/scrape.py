@@ -20,8 +20,8 @@ def scrape(
     progress: bool = typer.Option(True, help="Show a progress bar on stderr."),
 ) -> None:
     """Fetch pages (robots.txt respected, cached, resumable); keep raw HTML, metadata and main text."""
-    from plannlp.corpus.scrape import read_url_list
-    from plannlp.corpus.scrape import scrape as run_scrape
+    from plannlp.acquire.scrape import read_url_list
+    from plannlp.acquire.scrape import scrape as run_scrape
 
     summary = run_scrape(
         read_url_list(urls),

@@ -29,9 +29,9 @@ def tag(
 ) -> None:
     """Clean, segment and tag plans; rerun with the same --output to resume."""
     if engine == "local":
-        from plannlp.tagging import tag_files
+        from plannlp.tag.batch import tag_files
     elif engine == "ray":
-        from plannlp.engines.ray_engine import tag_files_ray
+        from plannlp.tag.engines.ray_engine import tag_files_ray
 
         def tag_files(inputs, output, *, n_jobs=None, **options):  # --jobs is the local engine's
             return tag_files_ray(inputs, output, workers=workers, address=address, gpus_per_worker=gpus_per_worker, **options)
@@ -55,7 +55,7 @@ def tag(
     else:
         summary = tag_files(inputs, output, **options)
         if agencies is not None:
-            from plannlp.tagging import write_agency_table
+            from plannlp.tag.batch import write_agency_table
 
             write_agency_table(output, fmt, agencies)
     typer.echo(

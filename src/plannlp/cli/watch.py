@@ -28,7 +28,7 @@ def watch(
     progress: bool = typer.Option(False, help="show the scraper's progress bar"),
 ) -> None:
     """Discover, fetch, classify and tag the newly published documents; a rerun does only what is new."""
-    from plannlp.watch import run_watch
+    from plannlp.acquire.watch import run_watch
 
     report = run_watch(
         sources, out, model=model, doctype_model=doctype_model, engine=engine,
@@ -46,7 +46,7 @@ def doctype_train(
     folds: int = typer.Option(5, help="cross-validation folds"),
 ) -> None:
     """Choose a setting by cross-validation, fit on all labels, write model.json and plannlp.json."""
-    from plannlp.classify import train
+    from plannlp.acquire.classify import train
 
     shared_dir = shared if shared is not None and shared.is_dir() else None
     if shared is not None and shared_dir is None:
@@ -64,7 +64,7 @@ def doctype_predict(
     model: Optional[Path] = typer.Option(None, "--model", help="default: models/doctype"),
 ) -> None:
     """Print each file's document type and score."""
-    from plannlp.classify import DocTypeModel
+    from plannlp.acquire.classify import DocTypeModel
 
     m = DocTypeModel.load(model)
     for f in files:

@@ -14,7 +14,9 @@ import pandas as pd
 
 from plannlp.data import Span
 from plannlp.evaluate.metrics import ERROR_KINDS, SCHEMES, Alignment, DocumentScore
+from plannlp.evaluate.metrics import _record_key, predicted_in_regions
 from plannlp.evaluate.result import EvaluationResult
+from plannlp.records import extract_records
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -324,8 +326,6 @@ def record_errors(result: EvaluationResult) -> pd.DataFrame:
     predicted ones matching no gold record (``spurious``), matched as records are scored
     (:func:`plannlp.evaluate.metrics.record_score`). ``why`` says whether a record of the other
     side sits on an overlapping indicator (and which of value, comparator, year differ there)."""
-    from plannlp.evaluate.metrics import _record_key, predicted_in_regions
-    from plannlp.records import extract_records
 
     rows = []
     for doc in result.documents:

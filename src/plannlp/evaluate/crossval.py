@@ -30,14 +30,16 @@ from typing import Any, Protocol
 import numpy as np
 
 from plannlp.data import DataError, Document
+from plannlp.evaluate import evaluate
+from plannlp.io import write_documents
 from plannlp.labels import LABELS
 
 FOLD_SYSTEMS: dict[str, str] = {
-    "rules": "plannlp.baselines.folds:rules_folds",
-    "crf": "plannlp.baselines.folds:crf_folds",
-    "combined": "plannlp.baselines.folds:combined_folds",
-    "bilstm": "plannlp.model.bilstm:bilstm_folds",
-    "heldout": "plannlp.baselines.folds:heldout_folds",
+    "rules": "plannlp.tag.baselines.folds:rules_folds",
+    "crf": "plannlp.tag.baselines.folds:crf_folds",
+    "combined": "plannlp.tag.baselines.folds:combined_folds",
+    "bilstm": "plannlp.tag.neural.bilstm:bilstm_folds",
+    "heldout": "plannlp.tag.baselines.folds:heldout_folds",
 }
 
 HEALTH, OTHER = "health", "other"
@@ -143,8 +145,6 @@ def subsample(indices: Sequence[int], fraction: float, seed: int) -> list[int]:
 
 
 def _scores(gold: Sequence[Document], predicted: Sequence[Document]) -> dict[str, Any]:
-    from plannlp.evaluate import evaluate
-
     result = evaluate(gold, predicted, bootstrap=0).to_json()
     out = {
         "n_documents": len(gold),
@@ -278,8 +278,6 @@ def crossval(
             "per_fold": per_fold, "mean_sd": _summary(per_fold), "pooled": pooled, "pooled_health": pooled_health,
         }  # fmt: skip
         if predictions_out is not None and fraction == max(fractions):
-            from plannlp.io import write_documents
-
             # each held-out prediction records its fold, so a later run can reuse it (system "heldout")
             write_documents(
                 predictions_out,

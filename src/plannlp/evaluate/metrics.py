@@ -24,6 +24,7 @@ from typing import Any
 
 from plannlp.data import Document, Example, Span, TargetRecord
 from plannlp.labels import AGENCY, ROLES
+from plannlp.records import body_key, extract_records
 
 SCHEMES: tuple[str, ...] = ("strict", "exact", "partial", "type")
 ERROR_KINDS: tuple[str, ...] = ("correct", "boundary", "label", "boundary+label", "missed", "spurious")
@@ -206,7 +207,6 @@ def link_score(gold: Document, predicted: Document) -> PRF:
     """Links as pairs (target, body): a predicted link is right when its indicator overlaps the
     indicator of a gold link not yet matched and its agency names the same body (the texts'
     :func:`plannlp.records.body_key`), whichever mention of the body it points to."""
-    from plannlp.records import body_key
 
     def pairs(doc: Document) -> list[tuple[Span, str]]:
         spans = {s.key: s for s in doc.spans}
@@ -254,7 +254,6 @@ def score_example(example: Example, labels: Sequence[str]) -> DocumentScore:
     Per-label counts come from aligning only that label's spans (nervaluate's per-entity
     figures), so in the exact and partial schemes a label's row credits only spans of that label.
     """
-    from plannlp.records import extract_records  # records imports the data model only
 
     gold = example.reference.spans
     predicted = predicted_in_regions(example.predicted, example.reference)

@@ -1,7 +1,7 @@
 """Write features_before.json: fingerprints of the CRF's features (layout features included),
 POS tags and the default model's predictions (spans with their roles, and target-agency links)
 on fixture texts, made by the code as it stood before the hot-path rewrite, so that the rewrite
-can be shown to change nothing (tests/test_crf_speed.py compares).
+can be shown to change nothing (tests/test_tag_baselines_crf_speed.py compares).
 
     PYTHONPATH=src python tests/data/baselines/make_features_before.py
 
@@ -23,7 +23,7 @@ MODEL = ROOT / "models" / "default"
 
 def fixture_texts() -> list[tuple[str, str]]:
     """(name, text): the tiny gold texts, two cleaned sample plans, and an NFD copy of one."""
-    from plannlp.corpus.clean import clean
+    from plannlp.clean import clean
     from plannlp.io import read_documents
 
     out = [(d.id, d.text) for d in read_documents(HERE / "tiny.jsonl")]
@@ -50,7 +50,7 @@ def fingerprint(obj) -> str:
 
 def feature_settings():
     """The previous default's settings (POS, rule stacking, layout), the default's (plus clause geometry), and a lighter set."""
-    from plannlp.baselines.crf import CrfSettings
+    from plannlp.tag.baselines.crf import CrfSettings
 
     return [
         CrfSettings(window=2, pos=True, rule_features=True, structure=True),
@@ -68,8 +68,8 @@ def predicted_json(doc) -> dict:
 
 
 def measure(model_dir: Path = MODEL) -> dict:
-    from plannlp.baselines.crf import CrfTagger, sentence_features
-    from plannlp.baselines.wordcache import pos_tags
+    from plannlp.tag.baselines.crf import CrfTagger, sentence_features
+    from plannlp.tag.baselines.wordcache import pos_tags
     from plannlp.data import Document
     from plannlp.segment import segment
 

@@ -1,0 +1,262 @@
+"""What a reader sees from a plan's layout, as features of each word.
+
+Cleaned plans keep one paragraph per line, list markers (``II.``, ``2.``, ``b)``, ``-``) and tables
+flattened to one cell per line. From that, for every word:
+
+- its line: the marker kind (roman, number, letter, bullet, article, upper-case line, table cell),
+  whether the line is a heading, whether the word opens the line's text, whether the line before
+  ends with ``:`` (a list introduced);
+- its heading path (``II. MỤC TIÊU`` > ``2. Mục tiêu cụ thể`` > ``b) Đến năm 2030``): which cue
+  classes the path's headings and its nearest heading carry (target, specific, task, org, past,
+  budget) and whether a heading on the path names a year;
+- its sentence: whether it holds target, past-tense or role cue words;
+- in a table: the class of its column header (``Đơn vị chủ trì`` -> lead, ``Đơn vị phối hợp`` ->
+  coord, ``Thời gian`` -> time ...), found from a block of short header lines and the row numbers
+  that start each row; the same for ``Đơn vị chủ trì: ...`` lines that carry their header inline.
+
+The phrase lists live in ``plannlp/resources/structure.json``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from plannlp.segment import Sentence
+from plannlp.tag.baselines.features import text_key
+
+Features = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Cues:
+    heading: dict[str, re.Pattern[str]]
+    sentence: dict[str, re.Pattern[str]]
+    columns: tuple[tuple[str, str], ...]  # (phrase, class), longest phrase first
+    column_pattern: re.Pattern[str]
+
+
+def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
+    ordered = sorted({text_key(p).lower() for p in phrases}, key=lambda p: (-len(p), p))
+    return re.compile(r"(?<!\w)(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in ordered) + r")(?!\w)")
+
+
+@lru_cache(maxsize=1)
+def cues() -> _Cues:
+    raw = json.loads(resources.files("plannlp").joinpath("resources", "structure.json").read_text(encoding="utf-8"))
+    columns = sorted(
+        ((text_key(p).lower(), cls) for cls, phrases in raw["columns"].items() for p in phrases),
+        key=lambda pc: (-len(pc[0]), pc[0]),
+    )
+    return _Cues(
+        {k: _phrase_pattern(v) for k, v in raw["heading_cues"].items()},
+        {k: _phrase_pattern(v) for k, v in raw["sentence_cues"].items()},
+        tuple(columns),
+        _phrase_pattern([p for p, _ in columns]),
+    )
+
+
+_ROMAN = re.compile(r"^\s*[IVXL]{1,5}\s*[.)/-]?(?:\s|$)")
+_NUM2 = re.compile(r"^\s*\d{1,2}\.\d{1,2}(?:\.\d{1,2})?\.?(?:\s|$)")
+_NUM = re.compile(r"^\s*\d{1,2}\s*[.)/]\s")
+_LETTER = re.compile(r"^\s*[a-zđ]\s*[.)]\s")
+_BULLET = re.compile(r"^\s*[-+•*–—·]\s*")
+_ARTICLE = re.compile(r"^\s*(?:Điều|Chương|Mục|Phần|Phụ lục|PHỤ LỤC)\s+[\w.]+", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,2})*|[IVXL]{1,5}|[a-zđ])\s*[.)]?\s*$")
+_MARKER_PREFIX = re.compile(r"\s*(?:[-+•*–—·]|[IVXL]{1,5}\s*[.)]|\d{1,2}(?:\.\d{1,2})*\s*[.)]|[a-zđ]\s*[.)])\s*")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_LEVELS = {"roman": 1, "article": 1, "upper": 1, "num": 2, "num2": 3, "letter": 4}
+
+
+def _line_kind(line: str) -> str:
+    if _BARE_NUMBER.match(line):
+        return "bare"
+    if _ARTICLE.match(line):
+        return "article"
+    if _ROMAN.match(line):
+        return "roman"
+    if _NUM2.match(line):
+        return "num2"
+    if _NUM.match(line):
+        return "num"
+    if _LETTER.match(line):
+        return "letter"
+    if _BULLET.match(line):
+        return "bullet"
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+        return "upper"
+    return "plain"
+
+
+def _is_heading(line: str, kind: str) -> bool:
+    """A marked line that reads as a title: short, or ending with ':' and not with a full stop."""
+    if kind not in _LEVELS:
+        return False
+    words = len(line.split())
+    stripped = line.rstrip()
+    return words <= 18 or stripped.endswith(":") or (words <= 30 and not stripped.endswith((".", ";")))
+
+
+def _classes(patterns: dict[str, re.Pattern[str]], text: str) -> list[str]:
+    return [name for name, pattern in patterns.items() if pattern.search(text)]
+
+
+def _column_class(cell: str) -> str | None:
+    """The class of a header cell (``Đơn vị chủ trì`` -> lead), or None when it is no header."""
+    key = " ".join(text_key(cell).lower().split()).strip(" :*")
+    if not key or len(key.split()) > 8:
+        return None
+    for phrase, cls in cues().columns:
+        if key == phrase or key.startswith(phrase + " ") or key.endswith(" " + phrase) or (
+            len(phrase) > 4 and phrase in key
+        ):
+            return cls
+    return None
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    kind: str
+    heading: bool
+    path: tuple[int, ...]  # indices of the headings above (outermost first)
+    column: str | None
+    inline_column: tuple[int, str] | None  # (offset where the cell text starts, class)
+    after_colon: bool
+
+
+def analyse_lines(text: str) -> list[_Line]:
+    """Every line of ``text`` with its kind, heading path and table column (see the module docstring)."""
+    raw: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        raw.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    lines: list[_Line] = []
+    stack: list[tuple[int, int]] = []  # (level, line index)
+    header: list[str] = []  # column classes of the current table ("" for an unknown header cell)
+    col = -1  # column of the last table line; -1: not in a table
+    prev_text = ""
+    i = 0
+    n = len(raw)
+    while i < n:
+        start, end = raw[i]
+        line = text[start:end]
+        if not line.strip():
+            lines.append(_Line(start, end, "empty", False, tuple(j for _, j in stack), None, None, False))
+            i += 1
+            continue
+        # a table header: >= 3 short consecutive lines, >= 2 of them known header cells
+        block = []
+        j = i
+        while j < n and len(block) < 10:
+            cell = text[raw[j][0] : raw[j][1]].strip()
+            # header cells are short, unmarked, and not sentences ("2. Mục tiêu cụ thể" is a heading)
+            if not cell or len(cell.split()) > 8 or cell.endswith((".", ";")) or _line_kind(cell) not in ("plain", "upper"):
+                break
+            block.append(_column_class(cell))
+            j += 1
+        known = sum(c is not None for c in block)
+        if len(block) >= 3 and known >= 2 and any(c in ("lead", "coord", "time", "target", "content") for c in block):
+            while block and block[-1] is None:  # trailing non-header lines are the first row
+                block.pop()
+            header = [c or "" for c in block]
+            for k in range(len(block)):
+                s, e = raw[i + k]
+                lines.append(_Line(s, e, "thead", False, tuple(x for _, x in stack), header[k] or "other", None, False))
+            col = len(header) - 1
+            i += len(block)
+            prev_text = text[raw[i - 1][0] : raw[i - 1][1]]
+            continue
+        kind = _line_kind(line)
+        column = None
+        if header and col >= 0:
+            if kind == "bare" and (header[0] == "item" or col >= len(header) - 1 or col < 0):
+                col = 0
+                column = header[0] or "item"
+            elif col + 1 < len(header):
+                col += 1
+                column = header[col] or "other"
+            else:  # more cells than columns: the table has ended
+                header, col = [], -1
+        if column is not None:
+            kind = "cell" if kind != "bare" else "bare"
+        heading = column is None and _is_heading(line, kind)
+        if heading:
+            level = _LEVELS[kind]
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+        inline = None
+        m = re.match(r"^\s*[-+•*]?\s*([^:]{2,60}):\s*(\S)", line)
+        if m and column is None:
+            cls = _column_class(m.group(1))
+            if cls is not None:
+                inline = (start + m.start(2), cls)
+        lines.append(
+            _Line(start, end, kind, heading, tuple(x for _, x in stack), column, inline, prev_text.rstrip().endswith(":"))
+        )
+        if heading:
+            stack.append((_LEVELS[kind], len(lines) - 1))
+        prev_text = line
+        i += 1
+    return lines
+
+
+def layout_features(text: str, sentences: Sequence[Sentence]) -> list[list[Features]]:
+    """Per sentence, per word: the layout features named in the module docstring."""
+    c = cues()
+    lines = analyse_lines(text)
+    starts = [ln.start for ln in lines]
+    keys = [" ".join(text_key(text[ln.start : ln.end]).lower().split()) for ln in lines]
+    heading_classes: dict[int, list[str]] = {}
+
+    def classes_of(index: int) -> list[str]:
+        if index not in heading_classes:
+            found = _classes(c.heading, keys[index])
+            if _YEAR.search(keys[index]):
+                found.append("year")
+            heading_classes[index] = found
+        return heading_classes[index]
+
+    out: list[list[Features]] = []
+    for sentence in sentences:
+        li = max(0, bisect.bisect_right(starts, sentence.start) - 1)
+        line = lines[li]
+        skey = " ".join(text_key(text[sentence.start : sentence.end]).lower().split())
+        common: Features = {"L.kind": line.kind}
+        if line.heading:
+            common["L.head"] = True
+        if line.after_colon:
+            common["L.aftercolon"] = True
+        if li > 0:
+            common["L.prevkind"] = lines[li - 1].kind
+        for index in line.path:
+            for name in classes_of(index):
+                common[f"H.{name}"] = True
+        if line.path:
+            for name in classes_of(line.path[-1]):
+                common[f"H0.{name}"] = True
+        for name in _classes(c.sentence, skey):
+            common[f"S.{name}"] = True
+        if line.column is not None:
+            common["T.col"] = line.column
+        rows = []
+        marker = _MARKER_PREFIX.match(text, line.start, line.end)
+        content_start = marker.end() if marker else line.start
+        for token in sentence.tokens:
+            feats = dict(common)
+            if line.inline_column is not None and token.start >= line.inline_column[0]:
+                feats["T.col"] = line.inline_column[1]
+            if token.start >= content_start and not text[content_start : token.start].strip():
+                feats["L.first"] = True  # the first word of the line's text, after its list marker
+            rows.append(feats)
+        out.append(rows)
+    return out

@@ -1,0 +1,172 @@
+"""Where a word stands in its target clause, as CRF features (the ``targets`` flag of the CRF).
+
+An indicator is found from the geometry of its clause rather than from the two words around it:
+``Phấn đấu [tỷ lệ X] đến năm 2030 đạt 95%`` (between an opening verb and a level reached through a
+level verb), ``100% [trạm y tế xã có bác sĩ]`` (right after a level, up to the next boundary),
+``[Thời gian thực hiện]: 10 ngày`` (before a colon and a level). For every word of a sentence:
+
+- the nearest *level* on its left and on its right (a token with a digit that is not a year, or a
+  word the rule tagger marks as VALUE): distance bucket, the strongest boundary crossed on the way
+  (``;``/``.`` > ``:`` > ``,``) and whether a level verb or comparator stands just before the level
+  on the right (``... đạt 95%``, ``... trên 80%``) or between the level on the left and the word;
+- the nearest opening verb on its left (``phấn đấu``, ``nâng``, ``giảm``, ``duy trì`` ...) within
+  the clause, its distance and whether a level lies between;
+- the word's position in its clause (clauses end at the strong boundaries) and whether it is
+  itself a level verb, an opening verb or a boundary;
+- conjunctions of the above (left | right) so that a linear model can read "between a level and
+  the next boundary" or "between an opening verb and a level".
+
+The phrase lists live in ``plannlp/resources/targets.json`` and ``rule_words.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from plannlp.tag.baselines.features import CHANGE_COMPARATORS, COMPARATORS, LEVEL_VERBS, rule_pattern_source, text_key
+
+Features = dict[str, Any]
+
+_YEAR = re.compile(rule_pattern_source("year_number"))
+_DIGIT = re.compile(r"\d")
+_STRENGTH = {"": 0, ",": 1, ":": 2, ";": 3}
+
+
+@dataclass(frozen=True)
+class _Lists:
+    strong: frozenset[str]
+    colon: frozenset[str]
+    comma: frozenset[str]
+    opening: frozenset[str]
+    linking: frozenset[str]  # level verbs and comparators: what stands between an indicator and its level
+    level_marks: frozenset[str]  # tokens that continue a number (``%``)
+
+
+def _keys(words: Sequence[str]) -> frozenset[str]:
+    return frozenset(text_key(w).lower() for w in words)
+
+
+@lru_cache(maxsize=1)
+def lists() -> _Lists:
+    raw = json.loads(resources.files("plannlp").joinpath("resources", "targets.json").read_text(encoding="utf-8"))
+    b = raw["boundaries"]
+    return _Lists(
+        _keys(b["strong"]),
+        _keys(b["colon"]),
+        _keys(b["comma"]),
+        _keys(raw["opening_verbs"]),
+        _keys([*LEVEL_VERBS, *COMPARATORS, *CHANGE_COMPARATORS]),
+        _keys(raw["level_marks"]),
+    )
+
+
+def bucket(d: int) -> str:
+    """Distance buckets: 1, 2, 3, 4-5, 6-8, 9-14, 15+."""
+    if d <= 3:
+        return str(d)
+    if d <= 5:
+        return "4-5"
+    if d <= 8:
+        return "6-8"
+    if d <= 14:
+        return "9-14"
+    return "15+"
+
+
+def _kinds(lowers: Sequence[str], words: Sequence[str], rule: Sequence[str] | None) -> list[str]:
+    """Per word: ``N`` level, ``Y`` year, ``;``/``:``/``,`` boundary, ``L`` linking word, ``O``
+    opening verb, ``-`` anything else."""
+    c = lists()
+    out = []
+    for i, (low, word) in enumerate(zip(lowers, words)):
+        if _YEAR.fullmatch(word):
+            out.append("Y")
+        elif _DIGIT.search(word) or low in c.level_marks or (rule is not None and rule[i].endswith("VALUE")):
+            out.append("N")
+        elif low in c.strong:
+            out.append(";")
+        elif low in c.colon:
+            out.append(":")
+        elif low in c.comma:
+            out.append(",")
+        elif low in c.linking:
+            out.append("L")
+        elif low in c.opening:
+            out.append("O")
+        else:
+            out.append("-")
+    return out
+
+
+def _strongest(kinds: Sequence[str]) -> str:
+    best = ""
+    for k in kinds:
+        if k in _STRENGTH and _STRENGTH[k] > _STRENGTH[best]:
+            best = k
+    return best
+
+
+def target_features(words: Sequence[str], rule: Sequence[str] | None = None) -> list[Features]:
+    """Per word of one sentence: the clause features of the module docstring (names ``X.*``)."""
+    lowers = [text_key(w).lower() for w in words]
+    kinds = _kinds(lowers, words, rule)
+    n = len(words)
+    levels = [i for i, k in enumerate(kinds) if k == "N"]
+    rows: list[Features] = []
+    clause_start = 0
+    last_open = -1
+    for i in range(n):
+        if i > 0 and kinds[i - 1] == ";":
+            clause_start = i
+            last_open = -1
+        feats: Features = {}
+        k = kinds[i]
+        if k in ("L", "O", ";", ":", ","):
+            feats["X.kind"] = k
+        pos = i - clause_start
+        feats["X.cpos"] = bucket(pos + 1) if pos else "0"
+        # the nearest level on each side
+        left = right = "none"
+        prev = next((j for j in reversed(levels) if j < i), None)
+        nxt = next((j for j in levels if j > i), None)
+        if prev is not None and k != "N":
+            between = kinds[prev + 1 : i]
+            cross = _strongest(between)
+            if cross != ";":
+                via = "L" if "L" in between else ""
+                left = f"{bucket(i - prev)}{cross}{via}"
+        if nxt is not None and k != "N":
+            between = kinds[i + 1 : nxt]
+            cross = _strongest(between)
+            if cross != ";":
+                j = nxt - 1
+                via = ""
+                while j > i and kinds[j] in ("L", "O"):
+                    via = "L"
+                    j -= 1
+                right = f"{bucket(nxt - i)}{cross}{via}"
+        feats["X.lnum"] = left
+        feats["X.rnum"] = right
+        feats["X.lr"] = f"{left}|{right}"
+        # the nearest opening verb in the clause
+        if last_open >= 0 and k != "O":
+            has_level = any(kinds[j] == "N" for j in range(last_open + 1, i))
+            feats["X.open"] = bucket(i - last_open) + ("N" if has_level else "")
+            feats["X.open|r"] = f"{feats['X.open']}|{right}"
+        if k == "O":
+            last_open = i
+        rows.append(feats)
+    return rows
+
+
+def sentence_target_features(
+    words_of: Sequence[Sequence[str]], rules: Sequence[Sequence[str] | None]
+) -> list[list[Features]]:
+    """:func:`target_features` of every sentence."""
+    return [target_features(words, rule) for words, rule in zip(words_of, rules)]

@@ -1,0 +1,121 @@
+"""The registry of tagging systems: one :class:`~plannlp.tag.contract.System` value per system.
+
+A saved system is a folder whose run record (``plannlp.json``, :mod:`plannlp.runrecord`) names
+its ``system``; :func:`load_tagger` reads the record and hands folder and record to that system's
+``load``. :func:`train` reads a committed YAML config whose ``system`` key picks the ``train``.
+
+Adding a system is one entry in :data:`SYSTEMS` (or :func:`register` from outside the package):
+a name, a loader ``(folder, RunRecord) -> Tagger`` and a trainer ``(config, config_path) ->
+folder``. The system modules import torch, transformers and sklearn-crfsuite inside their
+functions only, so loading the CRF never imports torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from plannlp.data import DataError
+from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
+from plannlp.tag import links as links_model
+from plannlp.tag import roles as roles_model
+from plannlp.tag.baselines import crf, rules
+from plannlp.tag.baselines.combine import CombinedTagger
+from plannlp.tag.contract import System, Tagger
+from plannlp.tag.neural import tagger as transformer
+from plannlp.tag.neural import train as transformer_training
+from plannlp.tag.neural.bilstm import BilstmTagger, train_from_config
+from plannlp.yamlconfig import read_yaml_config
+
+__all__ = [
+    "SYSTEMS", "System", "Tagger", "RunRecord", "DEFAULT_MODEL", "MANIFEST", "register", "get_system",
+    "load_tagger", "load_config", "train", "read_manifest", "code_revision", "read_yaml_config",
+]  # fmt: skip
+
+MANIFEST = RUN_RECORD  # the old name of the run record file
+
+SYSTEMS: dict[str, System] = {}
+
+
+def register(system: System) -> System:
+    """Add a system to the registry (a name already taken is an error, so entries cannot shadow)."""
+    if system.name in SYSTEMS and SYSTEMS[system.name] is not system:
+        raise ValueError(f"a system named {system.name!r} is already registered")
+    SYSTEMS[system.name] = system
+    return system
+
+
+register(System("rules", rules.RuleTagger.from_record, rules.train_from_config, "pattern rules and a lexicon"))
+register(System("crf", crf.CrfTagger.from_record, crf.train_from_config, "linear-chain CRF over words"))
+register(
+    System(
+        "transformer",
+        transformer.TransformerTagger.from_record,
+        transformer_training.train_from_config,
+        "PhoBERT-shaped token classifier",
+    )
+)
+
+
+
+# The BiLSTM-CRF (torch) and the combination are imported only when used.
+def _bilstm_load(directory: Path, record: RunRecord) -> Tagger:
+    return BilstmTagger.from_record(directory, record)
+
+
+def _bilstm_train(config: dict[str, Any], config_path: Path) -> Path:
+    return train_from_config(config, config_path)
+
+
+def _combined_load(directory: Path, record: RunRecord) -> Tagger:
+    return CombinedTagger.from_record(directory, record, load_tagger)
+
+
+def _combined_train(config: dict[str, Any], config_path: Path) -> Path:
+    from plannlp.tag.baselines.combine import train_from_config
+
+    def train_part(part: dict[str, Any], path: Path) -> Tagger:
+        return load_tagger(get_system(part["system"]).train(part, path))
+
+    return train_from_config(config, config_path, train_part)
+
+
+register(System("bilstm", _bilstm_load, _bilstm_train, "BiLSTM-CRF over word vectors, characters and layout"))
+register(System("combined", _combined_load, _combined_train, "a primary tagger, gaps filled by a secondary"))
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[3] / "models" / "default"
+
+
+def get_system(name: str) -> System:
+    try:
+        return SYSTEMS[name]
+    except KeyError:
+        raise DataError(f"unknown system {name!r}; expected one of {', '.join(SYSTEMS)}") from None
+
+
+def read_manifest(directory: str | Path) -> RunRecord:
+    """The run record of a model folder."""
+    return RunRecord.read(directory)
+
+
+def load_tagger(directory: str | Path | None = None) -> Tagger:
+    """The tagger saved in ``directory`` (the embedded default model when None)."""
+    directory = Path(directory) if directory is not None else DEFAULT_MODEL
+    record = RunRecord.read(directory)
+    return get_system(record.system).load(directory, record)
+
+
+def load_config(config_path: str | Path) -> dict[str, Any]:
+    return read_yaml_config(config_path, "system", "training")
+
+
+# Models that are trained from a config like the span taggers but are not taggers (they run after
+# any tagger's spans, in the Tagger base): the agency-role classifier and the target-agency linker.
+RESPONSIBILITY_TRAINERS: dict[str, Any] = {"roles": roles_model.train_from_config, "links": links_model.train_from_config}
+
+
+def train(config_path: str | Path) -> Path:
+    """Train the system a config names; returns the output model directory."""
+    config = load_config(config_path)
+    trainer = RESPONSIBILITY_TRAINERS.get(config["system"]) or get_system(config["system"]).train
+    return trainer(config, Path(config_path))

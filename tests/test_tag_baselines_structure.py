@@ -1,0 +1,62 @@
+"""Layout features: heading paths, list items, table columns, inline column headers, cue words."""
+
+from __future__ import annotations
+
+from plannlp.segment import segment
+from plannlp.tag.baselines.structure import analyse_lines, layout_features
+
+PLAN = """KẾ HOẠCH
+I. TÌNH HÌNH
+Năm qua đã có 90% trạm y tế có bác sĩ.
+II. MỤC TIÊU
+2. Mục tiêu cụ thể
+b) Đến năm 2030
+- 100% trạm y tế xã có bác sĩ.
+III. TỔ CHỨC THỰC HIỆN
+Đơn vị chủ trì: Sở Y tế.
+STT
+Nội dung
+Đơn vị chủ trì
+Đơn vị phối hợp
+Thời gian
+1
+Tiêm chủng mở rộng
+Sở Y tế
+Sở Tài chính
+Năm 2026
+Kết thúc bảng bằng một câu dài hơn các ô để bảng dừng lại ở đây.
+"""
+
+
+def _line(lines, text, needle):
+    return next(ln for ln in lines if text[ln.start : ln.end].startswith(needle))
+
+
+def test_heading_path_list_items_and_tables() -> None:
+    lines = analyse_lines(PLAN)
+    item = _line(lines, PLAN, "- 100%")
+    path = [PLAN[lines[i].start : lines[i].end] for i in item.path]
+    assert path == ["II. MỤC TIÊU", "2. Mục tiêu cụ thể", "b) Đến năm 2030"]
+    assert item.kind == "bullet" and not item.heading
+    assert _line(lines, PLAN, "III.").path == ()  # a new top-level heading closes the old path
+    assert _line(lines, PLAN, "Sở Y tế").column == "lead"
+    assert _line(lines, PLAN, "Sở Tài chính").column == "coord"
+    assert _line(lines, PLAN, "Năm 2026").column == "time"
+    assert _line(lines, PLAN, "Đơn vị chủ trì:").inline_column[1] == "lead"
+    assert _line(lines, PLAN, "Kết thúc").column is None  # more cells than columns: out of the table
+
+
+def test_layout_features_per_word() -> None:
+    sentences = segment(PLAN)
+    rows = layout_features(PLAN, sentences)
+    by_text = {}
+    for sentence, feats in zip(sentences, rows):
+        for token, f in zip(sentence.tokens, feats):
+            by_text.setdefault(token.text, f)
+    hundred = next(f for s, fs in zip(sentences, rows) for t, f in zip(s.tokens, fs) if t.text.startswith("100"))
+    assert hundred["H.target"] and hundred["H.specific"] and hundred["H0.year"] and hundred["L.first"]
+    assert hundred["L.kind"] == "bullet"
+    past = next(fs[0] for s, fs in zip(sentences, rows) if s.tokens[0].text == "Năm")
+    assert past["H.past"] and past["S.past"] and "H.target" not in past
+    inline = next(fs for s, fs in zip(sentences, rows) if PLAN[s.start : s.end].startswith("Đơn vị chủ trì:"))
+    assert inline[-2]["T.col"] == "lead" and "T.col" not in inline[0]

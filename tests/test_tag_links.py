@@ -1,0 +1,161 @@
+from plannlp.data import Document, Span
+from plannlp.records import extract_records
+from plannlp.tag.links import link_targets, overall_lead
+
+TEXT = (
+    "UBND tỉnh ban hành Kế hoạch.\n"
+    "Phấn đấu đến năm 2030 trên 95% dân số tham gia bảo hiểm y tế.\n"
+    "Phấn đấu 100% trạm y tế xã có bác sĩ.\n"
+    "Tỷ lệ hài lòng của người bệnh đạt trên 90%.\n"
+    "1. Sở Y tế chủ trì tổ chức thực hiện Kế hoạch này.\n"
+    "2. Bảo hiểm xã hội tỉnh chủ trì, phối hợp với Sở Lao động phát triển người tham gia bảo hiểm y tế.\n"
+    "3. Sở Nội vụ chủ trì bố trí bác sĩ cho trạm y tế xã.\n"
+)
+
+
+def _doc_of(text, *items):
+    """A document whose spans are (quote, label, role) triples located left to right."""
+    spans, cursor = [], 0
+    for quote, label, role in items:
+        i = text.index(quote, cursor)
+        spans.append(Span(i, i + len(quote), label, role=role))
+        cursor = i + len(quote)
+    return Document("l", text, tuple(spans))
+
+
+def build(*items):
+    return _doc_of(TEXT, *items)
+
+
+DOC = build(
+    ("UBND tỉnh", "AGENCY", "issuer"),
+    ("dân số tham gia bảo hiểm y tế", "INDICATOR", None),
+    ("trạm y tế xã có bác sĩ", "INDICATOR", None),
+    ("Tỷ lệ hài lòng của người bệnh", "INDICATOR", None),
+    ("Sở Y tế", "AGENCY", "lead"),
+    ("Bảo hiểm xã hội tỉnh", "AGENCY", "lead"),
+    ("Sở Lao động", "AGENCY", "partner"),
+    ("Sở Nội vụ", "AGENCY", "lead"),
+)
+
+
+def responsible(doc):
+    return {doc.span_text(r.indicator): [doc.span_text(a) for a in r.responsible] for r in extract_records(doc)}
+
+
+def test_each_target_goes_to_the_task_that_names_it_else_the_overall_lead():
+    linked = link_targets(DOC)
+    assert responsible(linked) == {
+        "dân số tham gia bảo hiểm y tế": ["Bảo hiểm xã hội tỉnh", "Sở Lao động"],  # the task names it
+        "trạm y tế xã có bác sĩ": ["Sở Nội vụ"],
+        "Tỷ lệ hài lòng của người bệnh": ["Sở Y tế"],  # no task: the plan's overall lead
+    }
+
+
+def test_without_an_overall_lead_the_issuer_answers():
+    doc = DOC.with_spans(s for s in DOC.spans if DOC.span_text(s) != "Sở Y tế")
+    assert overall_lead(doc) == ()
+    assert responsible(link_targets(doc))["Tỷ lệ hài lòng của người bệnh"] == ["UBND tỉnh"]
+
+
+def test_the_issuer_is_kept_apart_and_other_bodies_stay_out():
+    [bhyt, *_] = extract_records(link_targets(DOC))
+    assert [DOC.span_text(a) for a in bhyt.issuer] == ["UBND tỉnh"]
+    assert "Sở Nội vụ" not in [DOC.span_text(a) for a in bhyt.responsible]
+
+
+def test_learned_linker_round_trips_as_json_and_refuses_bad_files(tmp_path):
+    import json
+
+    import pytest
+
+    from plannlp.data import DataError
+    from plannlp.tag.links import LinkModel, train_links
+
+    gold = link_targets(DOC)  # the rule's links on the fixture serve as its gold here
+    model = train_links([gold] * 4, c=10.0, threshold=0.5, floor=0.0)
+    assert responsible(model.link(DOC)) == responsible(gold)
+    model.save(tmp_path)
+    loaded = LinkModel.load(tmp_path)
+    assert loaded.link(DOC).links == model.link(DOC).links
+    (tmp_path / "links.json").write_text(json.dumps({"classes": ["a", "b"], "weights": {}}), encoding="utf-8")
+    with pytest.raises(DataError, match="classes"):
+        LinkModel.load(tmp_path)
+
+
+def _linked(doc):
+    return {doc.span_text(r.indicator): sorted(doc.span_text(a) for a in r.responsible) for r in extract_records(link_targets(doc))}
+
+
+def test_a_body_heading_answers_for_the_list_under_it():
+    # "1. Công an tỉnh" (no colon) heads its task list; the item that names the target has no body
+    text = (
+        "UBND tỉnh ban hành Kế hoạch.\n"
+        "Phấn đấu 100% xã, phường không ma túy.\n"
+        "1. Công an tỉnh\n"
+        "a) Rà soát, phân loại địa bàn không ma túy trên toàn tỉnh.\n"
+        "2. Sở Y tế\n"
+        "a) Bảo đảm thuốc điều trị cho người nghiện.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("UBND tỉnh", "AGENCY", "issuer"), ("xã, phường không ma túy", "INDICATOR", None),
+        ("Công an tỉnh", "AGENCY", "lead"), ("Sở Y tế", "AGENCY", "lead"),
+    )  # fmt: skip
+    assert _linked(doc) == {"xã, phường không ma túy": ["Công an tỉnh"]}
+
+
+def test_chu_tri_and_phoi_hop_cells_belong_to_the_task_above_them():
+    text = (
+        "Phấn đấu 100% công chức làm công tác pháp chế được bồi dưỡng.\n"
+        "a) Tổ chức hội nghị tổng kết chương trình.\n"
+        "Đơn vị chủ trì: Văn phòng UBND tỉnh.\n"
+        "b) Bồi dưỡng công chức làm công tác pháp chế hằng năm.\n"
+        "Đơn vị chủ trì: Sở Tư pháp.\n"
+        "Đơn vị phối hợp: Sở Nội vụ.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("công chức làm công tác pháp chế được bồi dưỡng", "INDICATOR", None),
+        ("Văn phòng UBND tỉnh", "AGENCY", "lead"), ("Sở Tư pháp", "AGENCY", "lead"), ("Sở Nội vụ", "AGENCY", "partner"),
+    )  # fmt: skip
+    assert _linked(doc) == {"công chức làm công tác pháp chế được bồi dưỡng": ["Sở Nội vụ", "Sở Tư pháp"]}
+
+
+def test_a_table_row_gives_its_bodies_the_row_text_before_or_after_them():
+    # one row a line per cell: number, then the target's text and the body (or the bodies first)
+    text = (
+        "Tỷ lệ doanh nghiệp có hoạt động đổi mới sáng tạo đạt 40%.\n"
+        "Tỷ lệ hộ gia đình có cáp quang đạt 90%.\n"
+        "3\nTỷ lệ doanh nghiệp có hoạt động đổi mới sáng tạo\nSở Khoa học và Công nghệ\n2026 - 2030\n"
+        "4\nSở Xây dựng\n- Sở Công Thương;\nPhát triển hạ tầng cáp quang cho hộ gia đình\n"
+    )
+    doc = _doc_of(
+        text,
+        ("doanh nghiệp có hoạt động đổi mới sáng tạo", "INDICATOR", None),
+        ("hộ gia đình có cáp quang", "INDICATOR", None),
+        ("Sở Khoa học và Công nghệ", "AGENCY", "lead"), ("Sở Xây dựng", "AGENCY", "lead"),
+        ("Sở Công Thương", "AGENCY", "partner"),
+    )  # fmt: skip
+    assert _linked(doc) == {
+        "doanh nghiệp có hoạt động đổi mới sáng tạo": ["Sở Khoa học và Công nghệ"],
+        "hộ gia đình có cáp quang": ["Sở Công Thương", "Sở Xây dựng"],
+    }
+
+
+def test_task_words_match_whatever_the_tone_placement_and_case():
+    from plannlp.tag.links import content_syllables
+
+    assert content_syllables("Chăm sóc sức khoẻ") == content_syllables("chăm sóc SỨC KHỎE")
+    assert "cac" not in content_syllables("các trạm y tế")  # stop syllables from resources/link_cues.json
+
+
+def test_learned_linker_keeps_its_decoding_settings(tmp_path):
+    from plannlp.tag.links import LinkModel, train_links
+
+    base = train_links([link_targets(DOC)] * 4, c=10.0)
+    model = LinkModel(base.model, 0.3, 0.0, {}, 0.5, True)
+    model.save(tmp_path)
+    loaded = LinkModel.load(tmp_path)
+    assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone) == (0.3, 0.0, 0.5, True)
+    assert loaded.link(DOC).links == model.link(DOC).links
