@@ -16,6 +16,7 @@ from pathlib import Path
 from plannlp.evaluate.crossval import crossval
 from plannlp.labels import LABELS
 from plannlp.tag.baselines import read_split
+from plannlp.tag.systems import fold_system
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +36,7 @@ if __name__ == "__main__":
                 "primary": {"system": "heldout", "file": args.primary},
                 "secondary": {"system": "heldout", "file": args.secondary},
             }  # fmt: skip
-            run = crossval(config, docs, k=args.folds, seed=args.seed).runs["1.0"]
+            run = crossval(config, docs, k=args.folds, seed=args.seed, system=fold_system(config)).runs["1.0"]
             ms = run["mean_sd"]
             rows.append((ms["strict_f1"]["mean"], ms["strict_f1"]["sd"], ms["strict_p"]["mean"], ms["strict_r"]["mean"],
                          run["pooled_health"]["strict"]["f1"] if run["pooled_health"] else float("nan"), labels))  # fmt: skip

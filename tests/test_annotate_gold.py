@@ -110,9 +110,6 @@ def test_agreement_uses_main_file_as_reference(corpus):
 
 
 def test_preannotate_writes_draft_quote_files(corpus, monkeypatch):
-    import sys
-    import types
-
     from plannlp.annotate.quotes import read_quote_file
     from plannlp.data import Span
 
@@ -120,7 +117,7 @@ def test_preannotate_writes_draft_quote_files(corpus, monkeypatch):
         def predict(self, docs):
             return [d.with_spans([Span(d.text.index("năm 2030"), d.text.index("năm 2030") + 8, "YEAR")]) for d in docs]
 
-    monkeypatch.setitem(sys.modules, "plannlp.tag.baselines.rules", types.SimpleNamespace(preannotation_rules=FakeRules))
+    monkeypatch.setattr(gold, "preannotation_rules", FakeRules)
     out = corpus / "annotations" / "drafts"
     [path] = gold.preannotate(["gov-abc"], corpus / "clean", out)
     text = (corpus / "clean" / "gov-abc.txt").read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 import json
 import os
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import yaml
 from plannlp.data import DataError, Document, Span
 from plannlp.evaluate.report import result_record
 from plannlp.io import read_documents
-from plannlp.runrecord import RECORD_FORMAT, RunRecord
+from plannlp.runrecord import RECORD_FORMAT, RunRecord, code_revision
 from plannlp.tag.baselines.combine import CombinedTagger
 from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, featurise
 from plannlp.tag.baselines.rules import RuleTagger
@@ -219,7 +220,8 @@ def test_trainers_write_a_complete_run_record_that_results_read(tmp_path, system
     assert record.system == system and record.labels == ("INDICATOR", "VALUE", "COMPARATOR", "YEAR", "AGENCY")
     assert record.config["train_file"] == str(TINY) and record.config["system"] == system
     assert record.data["train"]["checksum"].startswith("sha256:") and len(record.data["train"]["checksum"]) == 71
-    assert record.code_revision not in ("", None)
+    # the commit of this checkout, as git names it (not "unknown", not a made-up value)
+    assert record.code_revision == code_revision() and re.fullmatch(r"[0-9a-f]{7,40}(\+dirty)?", record.code_revision)
 
     gold = list(read_documents(TINY))
     # the recorded selection score is the saved model's own score on dev (here the tiny file)
@@ -243,3 +245,15 @@ def test_bad_training_configs(tmp_path, text, message):
         load_config(path)
     with pytest.raises(DataError, match="no such config"):
         train(tmp_path / "missing.yaml")
+
+
+def test_each_cross_validated_system_has_a_fold_system_and_an_unknown_one_is_refused(tmp_path):
+    from plannlp.tag.baselines.folds import CombinedFolds, RuleFolds
+    from plannlp.tag.systems import FOLD_SYSTEMS, fold_system
+
+    assert set(FOLD_SYSTEMS) == {"rules", "crf", "combined", "bilstm", "heldout"}
+    combined = fold_system({"system": "combined", "primary": {"system": "rules"}, "secondary": {"system": "rules"}})
+    # the combination's parts come from the same registry
+    assert isinstance(combined, CombinedFolds) and isinstance(combined.primary, RuleFolds) and isinstance(combined.secondary, RuleFolds)
+    with pytest.raises(DataError, match="no cross-validation for system 'nope'"):
+        fold_system({"system": "nope"})

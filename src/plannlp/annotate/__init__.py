@@ -1,15 +1,10 @@
-"""Corpus building: cleaning raw documents, ingest with a manifest, gold annotations, and the gold
-splits as a dataset.
+"""Annotate: the gold corpus — ingest with a manifest, quote files, validation against the spec,
+the compiled gold splits, agreement, and the formats of annotation tools.
 
 ``plannlp.annotate.load_gold()`` gives the gold splits as a ``datasets.DatasetDict``
-(:mod:`plannlp.annotate.dataset`); it is imported on first use, so ``import plannlp.clean``
-does not import ``datasets``.
+(:mod:`plannlp.annotate.dataset`, which imports ``datasets`` only when called).
 """
-from plannlp.annotate.dataset import load_gold as load
 
+from plannlp.annotate.dataset import load_gold
 
-def load_gold(*args, **kwargs):
-    return load(*args, **kwargs)
-
-
-load_gold.__doc__ = "The gold splits as a datasets.DatasetDict; see plannlp.annotate.dataset.load_gold."
+__all__ = ["load_gold"]

@@ -1,24 +1,24 @@
-"""Command line: a thin layer over the library; every command lives in a module beside this one."""
+"""Command line: a thin layer over the library, one module per command (``cli/tag.py`` is
+``plannlp tag``; ``cli/corpus.py`` holds the ``plannlp corpus`` subcommands)."""
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 
 from plannlp.cli.app import app
-
-# Each module registers its commands on `app` (or `corpus_app`) when imported.
-_COMMAND_MODULES = ("clean", "scrape", "corpus", "annotate", "model", "pretrain", "tag", "scoring", "watch", "report", "crossval")
+from plannlp.data import DataError
 
 
 def _register() -> None:
-    for name in _COMMAND_MODULES:
-        importlib.import_module(f"plannlp.cli.{name}")
+    """Import every command module; each registers its commands on ``app`` (or ``corpus_app``)."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name != "app":
+            importlib.import_module(f"{__name__}.{module.name}")
 
 
 def main() -> None:
-    from plannlp.data import DataError
-
     _register()
     try:
         app()

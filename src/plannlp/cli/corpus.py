@@ -1,9 +1,10 @@
-"""`plannlp corpus validate | build-gold | preannotate | stats | agreement | export | import`."""
+"""`plannlp corpus ingest | show-quotes | validate | build-gold | preannotate | stats | agreement | export | import`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -131,3 +132,67 @@ def import_(
 
     n = write_documents(out, import_documents(source, fmt))
     typer.echo(f"wrote {n} documents to {out}")
+
+
+@corpus_app.command("ingest")
+def ingest_command(
+    paths: list[Path] = typer.Argument(..., help="Raw documents to add to the corpus."),
+    source: str = typer.Option(..., "--source", help="Where they come from, e.g. github:owner/repo."),
+    licence: str = typer.Option("none stated", "--licence", help="Their licence."),
+    prefix: str = typer.Option(..., "--prefix", help="gov, news or seed: the id is <prefix>-<file stem>."),
+    corpus_dir: Optional[Path] = typer.Option(None, "--corpus-dir", help="Corpus directory (default: ./corpus)."),
+    force: bool = typer.Option(False, "--force", help="Replace clean texts that already exist (labels may break)."),
+) -> None:
+    """Copy raw documents into the corpus, clean them and record them in the manifest."""
+    from plannlp.annotate.manifest import ingest, plannlp_version
+
+    command = f"plannlp corpus ingest --source {source} --prefix {prefix}" + (" --force" if force else "")
+    results = ingest(
+        paths, source=source, licence=licence, prefix=prefix, corpus_dir=corpus_dir, force=force,
+        produced_by=f"{command} ({plannlp_version()})", progress=True,
+    )
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    typer.echo(f"ingested {len(results)} documents: {summary}")
+    kept = [r.id for r in results if r.status == "kept"]
+    if kept:
+        typer.echo(
+            f"warning: kept the existing clean text of {len(kept)} documents that the cleaner would now "
+            f"change (use --force to replace; labels on them may break): {', '.join(kept[:20])}"
+            + (" ..." if len(kept) > 20 else ""),
+            err=True,
+        )
+
+
+@corpus_app.command("show-quotes")
+def show_quotes(
+    text_file: Path = typer.Argument(..., help="cleaned text, e.g. corpus/clean/<id>.txt"),
+    quote_file: Path = typer.Argument(..., help="quote file, e.g. corpus/annotations/<id>.tsv"),
+) -> None:
+    """Print every span of a quote file in context, then any spec problems; exit 1 on problems."""
+    from collections import Counter
+
+    from plannlp.annotate.quotes import read_annotation, render_spans
+    from plannlp.annotate.validate import document_problems
+    from plannlp.data import Document
+
+    text = text_file.read_text(encoding="utf-8")
+    spans, links, meta = read_annotation(quote_file, text)
+    doc = Document(id=text_file.stem, text=text, spans=tuple(spans), meta=meta, links=tuple(links))
+    typer.echo(render_spans(doc))
+    counts = Counter(s.label for s in doc.spans)
+    typer.echo(f"{len(doc.spans)} spans: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    roles = Counter(s.role for s in doc.spans if s.label == "AGENCY")
+    if roles:
+        typer.echo("AGENCY roles: " + ", ".join(f"{k or 'NONE'} {v}" for k, v in sorted(roles.items(), key=lambda kv: str(kv[0]))))
+    for span in doc.spans:
+        if span.label == "INDICATOR":
+            bodies = [doc.span_text(a) + f" ({a.role})" for a in doc.responsible_for(span)]
+            typer.echo(f"target {doc.span_text(span)!r} -> " + ("; ".join(bodies) if bodies else "(no link)"))
+    problems = document_problems(doc)
+    for problem in problems:
+        typer.echo(f"{quote_file}: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)

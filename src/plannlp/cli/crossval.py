@@ -26,14 +26,14 @@ def crossval(
 
     from plannlp.tag.baselines import read_split
     from plannlp.evaluate.crossval import crossval as run, save_result
-    from plannlp.tag.systems import load_config
+    from plannlp.tag.systems import fold_system, load_config
 
     logging.basicConfig(level=logging.WARNING)
     cfg = load_config(config)
     files = list(gold) if gold else [cfg.get("train_file"), cfg.get("dev_file")]
     docs = [d for f in files if f for d in read_split(f, "gold")]
     shares = [float(x) for x in fractions.split(",")] if fractions else [1.0]
-    result = run(cfg, docs, k=folds, seed=seed, fractions=shares, config_path=config, predictions_out=predictions)
+    result = run(cfg, docs, k=folds, seed=seed, fractions=shares, system=fold_system(cfg, config), predictions_out=predictions)
     result.config["config_file"] = str(config)
     if out is not None:
         save_result(out, result)

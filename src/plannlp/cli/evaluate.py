@@ -1,4 +1,4 @@
-"""`plannlp evaluate` and `plannlp compare`: score predictions against gold, compare two systems."""
+"""`plannlp evaluate`: score a model or a prediction file against gold."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from plannlp.cli.app import app
 _BATCH = 8  # documents per predict() call, so the progress bar moves
 
 
-def _tag(gold_docs: list, model: Optional[Path]) -> list:
+def tag_gold(gold_docs: list, model: Optional[Path]) -> list:
     """The gold texts as the model tags them (``Tagger.predict`` ignores the gold spans and regions)."""
     from tqdm import tqdm
 
@@ -28,7 +28,7 @@ def _tag(gold_docs: list, model: Optional[Path]) -> list:
     return predicted
 
 
-def _gold(path: Path) -> list:
+def gold_documents(path: Path) -> list:
     """The gold documents of ``path``; an empty file is refused, since it would score as F1 0."""
     from plannlp.data import DataError
     from plannlp.io import read_documents
@@ -39,11 +39,11 @@ def _gold(path: Path) -> list:
     return docs
 
 
-def _predictions(gold_docs: list, source: Path) -> list:
+def predictions(gold_docs: list, source: Path) -> list:
     """Predicted documents from a JSONL file, or from tagging with a model folder."""
     from plannlp.io import read_documents
 
-    return _tag(gold_docs, source) if source.is_dir() else list(read_documents(source))
+    return tag_gold(gold_docs, source) if source.is_dir() else list(read_documents(source))
 
 
 @app.command()
@@ -66,8 +66,8 @@ def evaluate(
         raise ValueError("give --model or --pred, not both")
     if save is not None:
         system, split = system_and_split(save)  # fail on a bad name before any tagging
-    gold_docs = _gold(gold)
-    predicted = list(read_documents(pred)) if pred is not None else _tag(gold_docs, model)
+    gold_docs = gold_documents(gold)
+    predicted = list(read_documents(pred)) if pred is not None else tag_gold(gold_docs, model)
     result = score(gold_docs, predicted, bootstrap=bootstrap, seed=seed)
     if save_predictions is not None:
         write_documents(save_predictions, predicted)
@@ -84,35 +84,3 @@ def evaluate(
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         typer.echo(result.render())
-
-
-@app.command()
-def compare(
-    gold: Path = typer.Argument(..., help="gold JSONL"),
-    system_a: Path = typer.Argument(..., help="system A: predicted JSONL or model folder"),
-    system_b: Path = typer.Argument(..., help="system B: predicted JSONL or model folder"),
-    rounds: int = typer.Option(10_000, help="bootstrap resamples and randomisation rounds"),
-    seed: int = typer.Option(0, help="seed of both tests"),
-    scheme: str = typer.Option("strict", help="strict | exact | partial | type"),
-    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
-) -> None:
-    """Is A better than B on micro F1? Paired bootstrap and approximate randomisation over documents."""
-    from plannlp.evaluate import compare as compare_systems
-    from plannlp.io import read_documents
-
-    gold_docs = _gold(gold)
-    comparison = compare_systems(
-        gold_docs, _predictions(gold_docs, system_a), _predictions(gold_docs, system_b),
-        rounds=rounds, seed=seed, scheme=scheme,
-    )  # fmt: skip
-    if json_out:
-        typer.echo(json.dumps({"a": str(system_a), "b": str(system_b), "scheme": scheme, **comparison.to_json()}))
-        return
-    typer.echo(
-        f"{comparison.n_documents} documents, {scheme} micro F1\n"
-        f"A {system_a}: {comparison.f1_a:.4f}\n"
-        f"B {system_b}: {comparison.f1_b:.4f}\n"
-        f"A - B: {comparison.delta:+.4f}\n"
-        f"paired bootstrap p (one-sided, A better than B): {comparison.p_bootstrap:.4f}  ({rounds} resamples)\n"
-        f"approximate randomisation p (two-sided): {comparison.p_randomisation:.4f}  ({rounds} rounds, seed {seed})"
-    )

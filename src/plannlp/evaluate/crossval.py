@@ -8,15 +8,14 @@ per label, records) and the folds are summarised as mean and standard deviation,
 score of all held-out predictions. ``fractions`` draws a learning curve: each fold's training
 documents are subsampled (seeded) to each fraction, the held-out fold unchanged.
 
-Systems plug in through :data:`FOLD_SYSTEMS` (a config's ``system`` -> ``"module:function"``); the
-function returns a :class:`FoldSystem` that prepares all documents once (segmentation, features)
-and then fits and predicts per fold.
+The caller gives the :class:`FoldSystem` (``plannlp.tag.systems.fold_system(config)`` finds the one
+a config names): it prepares all documents once (segmentation, features) and then fits and predicts
+per fold. Scoring sits below the systems, so it never imports them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import re
 import time
@@ -33,14 +32,6 @@ from plannlp.data import DataError, Document
 from plannlp.evaluate import evaluate
 from plannlp.io import write_documents
 from plannlp.labels import LABELS
-
-FOLD_SYSTEMS: dict[str, str] = {
-    "rules": "plannlp.tag.baselines.folds:rules_folds",
-    "crf": "plannlp.tag.baselines.folds:crf_folds",
-    "combined": "plannlp.tag.baselines.folds:combined_folds",
-    "bilstm": "plannlp.tag.neural.bilstm:bilstm_folds",
-    "heldout": "plannlp.tag.baselines.folds:heldout_folds",
-}
 
 HEALTH, OTHER = "health", "other"
 
@@ -231,32 +222,21 @@ class CrossvalResult:
         return "\n".join(lines)
 
 
-def fold_system(config: dict[str, Any], config_path: Path | None) -> FoldSystem:
-    system = config.get("system")
-    try:
-        target = FOLD_SYSTEMS[system]
-    except KeyError:
-        raise DataError(f"no cross-validation for system {system!r}; expected one of {', '.join(FOLD_SYSTEMS)}") from None
-    module_name, fn = target.split(":")
-    return getattr(importlib.import_module(module_name), fn)(config, config_path)
-
-
 def crossval(
     config: dict[str, Any],
     docs: Sequence[Document],
     k: int = 5,
     seed: int = 0,
     fractions: Sequence[float] = (1.0,),
-    config_path: Path | None = None,
-    system: FoldSystem | None = None,
+    *,
+    system: FoldSystem,
     predictions_out: Path | None = None,
 ) -> CrossvalResult:
-    """Cross-validate the system of ``config`` over ``docs`` (see the module docstring)."""
+    """Cross-validate ``system`` (the fold system of ``config``) over ``docs`` (see the module docstring)."""
     started = time.monotonic()
     docs = list(docs)
     folds = assign_folds(docs, k, seed)
     domains = [document_domain(d) for d in docs]
-    system = system or fold_system(config, config_path)
     system.prepare(docs)
     result = CrossvalResult(str(config.get("system")), dict(config), k, seed, folds, [d.id for d in docs], domains)
     for fraction in fractions:

@@ -12,24 +12,26 @@ functions only, so loading the CRF never imports torch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError
+from plannlp.evaluate.crossval import FoldSystem
 from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
 from plannlp.tag import links as links_model
 from plannlp.tag import roles as roles_model
-from plannlp.tag.baselines import crf, rules
-from plannlp.tag.baselines.combine import CombinedTagger
+from plannlp.tag.baselines import combine, crf, folds, rules
 from plannlp.tag.contract import System, Tagger
+from plannlp.tag.neural import bilstm
 from plannlp.tag.neural import tagger as transformer
 from plannlp.tag.neural import train as transformer_training
-from plannlp.tag.neural.bilstm import BilstmTagger, train_from_config
 from plannlp.yamlconfig import read_yaml_config
 
 __all__ = [
     "SYSTEMS", "System", "Tagger", "RunRecord", "DEFAULT_MODEL", "MANIFEST", "register", "get_system",
-    "load_tagger", "load_config", "train", "read_manifest", "code_revision", "read_yaml_config",
+    "load_tagger", "load_config", "train", "read_manifest", "code_revision", "read_yaml_config", "FOLD_SYSTEMS",
+    "fold_system",
 ]  # fmt: skip
 
 MANIFEST = RUN_RECORD  # the old name of the run record file
@@ -57,30 +59,19 @@ register(
 )
 
 
-
-# The BiLSTM-CRF (torch) and the combination are imported only when used.
-def _bilstm_load(directory: Path, record: RunRecord) -> Tagger:
-    return BilstmTagger.from_record(directory, record)
-
-
-def _bilstm_train(config: dict[str, Any], config_path: Path) -> Path:
-    return train_from_config(config, config_path)
-
-
+# The combination loads and trains its parts through the registry.
 def _combined_load(directory: Path, record: RunRecord) -> Tagger:
-    return CombinedTagger.from_record(directory, record, load_tagger)
+    return combine.CombinedTagger.from_record(directory, record, load_tagger)
 
 
 def _combined_train(config: dict[str, Any], config_path: Path) -> Path:
-    from plannlp.tag.baselines.combine import train_from_config
-
     def train_part(part: dict[str, Any], path: Path) -> Tagger:
         return load_tagger(get_system(part["system"]).train(part, path))
 
-    return train_from_config(config, config_path, train_part)
+    return combine.train_from_config(config, config_path, train_part)
 
 
-register(System("bilstm", _bilstm_load, _bilstm_train, "BiLSTM-CRF over word vectors, characters and layout"))
+register(System("bilstm", bilstm.BilstmTagger.from_record, bilstm.train_from_config, "BiLSTM-CRF over word vectors, characters and layout"))
 register(System("combined", _combined_load, _combined_train, "a primary tagger, gaps filled by a secondary"))
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[3] / "models" / "default"
@@ -119,3 +110,30 @@ def train(config_path: str | Path) -> Path:
     config = load_config(config_path)
     trainer = RESPONSIBILITY_TRAINERS.get(config["system"]) or get_system(config["system"]).train
     return trainer(config, Path(config_path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-validation: a config's system -> its fold system (plannlp.evaluate.crossval runs the folds)
+
+
+def _combined_folds(config: dict[str, Any], config_path: Path | None) -> FoldSystem:
+    return folds.combined_folds(config, config_path, fold_system)
+
+
+FOLD_SYSTEMS: dict[str, Callable[[dict[str, Any], Path | None], FoldSystem]] = {
+    "rules": folds.rules_folds,
+    "crf": folds.crf_folds,
+    "combined": _combined_folds,
+    "bilstm": bilstm.bilstm_folds,
+    "heldout": folds.heldout_folds,
+}
+
+
+def fold_system(config: dict[str, Any], config_path: Path | None = None) -> FoldSystem:
+    """The fold system of the config's ``system``, for :func:`plannlp.evaluate.crossval.crossval`."""
+    system = config.get("system")
+    try:
+        make = FOLD_SYSTEMS[system]
+    except KeyError:
+        raise DataError(f"no cross-validation for system {system!r}; expected one of {', '.join(FOLD_SYSTEMS)}") from None
+    return make(config, config_path)

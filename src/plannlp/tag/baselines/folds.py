@@ -7,12 +7,12 @@ they come from :func:`plannlp.tag.baselines.wordcache.analysed`'s disk cache.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from plannlp.data import DataError, Document, Span
-from plannlp.evaluate.crossval import fold_system
+from plannlp.evaluate.crossval import FoldSystem
 from plannlp.io import read_documents
 from plannlp.labels import LABELS
 from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, sentence_features
@@ -22,6 +22,10 @@ from plannlp.tag.baselines.wordcache import analysed
 from plannlp.tag.training_data import SentenceCounts, tagged_sentences
 
 __all__ = ["analysed", "clusters_of", "combine_spans", "crf_folds", "rules_folds", "combined_folds", "heldout_folds"]
+
+# a config and its path -> the fold system it names
+FoldSystemOf = Callable[[dict[str, Any], Path | None], FoldSystem]
+
 
 def combine_spans(primary: Sequence[Span], secondary: Sequence[Span], labels: Sequence[str]) -> list[Span]:
     """``primary``'s spans, then each span of ``secondary`` with a label in ``labels`` that overlaps
@@ -132,7 +136,7 @@ class CombinedFolds:
     """A primary system's spans, then the secondary's spans of ``add_labels`` that overlap none
     (``primary`` and ``secondary`` are configs of fold systems, e.g. crf and rules)."""
 
-    def __init__(self, config: dict[str, Any], config_path: Path | None) -> None:
+    def __init__(self, config: dict[str, Any], config_path: Path | None, fold_system: FoldSystemOf) -> None:
         self.primary = fold_system(config["primary"], config_path)
         self.secondary = fold_system(config["secondary"], config_path)
         self.labels = tuple(config.get("add_labels") or ())
@@ -150,8 +154,9 @@ class CombinedFolds:
         ]
 
 
-def combined_folds(config: dict[str, Any], config_path: Path | None) -> CombinedFolds:
-    return CombinedFolds(config, config_path)
+def combined_folds(config: dict[str, Any], config_path: Path | None, fold_system: FoldSystemOf) -> CombinedFolds:
+    """``fold_system`` finds the parts' fold systems (the registry's :func:`plannlp.tag.systems.fold_system`)."""
+    return CombinedFolds(config, config_path, fold_system)
 
 
 # ---------------------------------------------------------------------------------------------

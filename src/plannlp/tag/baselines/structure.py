@@ -74,21 +74,17 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _LEVELS = {"roman": 1, "article": 1, "upper": 1, "num": 2, "num2": 3, "letter": 4}
 
 
+# a line's marker kind: the first pattern that matches, in this order
+_MARKER_KINDS = (
+    ("bare", _BARE_NUMBER), ("article", _ARTICLE), ("roman", _ROMAN), ("num2", _NUM2), ("num", _NUM),
+    ("letter", _LETTER), ("bullet", _BULLET),
+)  # fmt: skip
+
+
 def _line_kind(line: str) -> str:
-    if _BARE_NUMBER.match(line):
-        return "bare"
-    if _ARTICLE.match(line):
-        return "article"
-    if _ROMAN.match(line):
-        return "roman"
-    if _NUM2.match(line):
-        return "num2"
-    if _NUM.match(line):
-        return "num"
-    if _LETTER.match(line):
-        return "letter"
-    if _BULLET.match(line):
-        return "bullet"
+    for kind, pattern in _MARKER_KINDS:
+        if pattern.match(line):
+            return kind
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
         return "upper"

@@ -1,0 +1,5 @@
+"""`python -m plannlp`: the command line."""
+
+from plannlp.cli import main
+
+main()
