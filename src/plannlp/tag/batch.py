@@ -772,7 +772,7 @@ def _finish(journal: Path, output: Path, fmt: str) -> None:
 
 
 def write_agency_table(output: Path, fmt: str, path: Path) -> int:
-    """One row per AGENCY mention of a finished run's documents (:func:`plannlp.records.agency_rows`),
+    """One row per AGENCY mention of a finished run's documents (:func:`plannlp.tag.links.agency_rows`),
     with the provenance columns of the line it came from, as CSV, Parquet or JSONL by ``path``'s
     suffix; returns the number of rows."""
 
