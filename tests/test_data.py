@@ -140,21 +140,6 @@ def test_nfc_and_nfd_texts_are_different_documents():
     assert Document("a", nfc).checksum != Document("a", nfd).checksum
 
 
-def test_target_record_row():
-    text = "Đến năm 2030 trên 95% dân số tham gia bảo hiểm y tế"
-    rec = TargetRecord(
-        "d",
-        indicator=Span(22, 51, "INDICATOR", 0.9),
-        values=(Span(18, 21, "VALUE", 0.8),),
-        comparators=(Span(13, 17, "COMPARATOR", 0.95),),
-        year=Span(4, 12, "YEAR"),
-    )
-    row = rec.to_row(text)
-    assert row["indicator"] == "dân số tham gia bảo hiểm y tế"
-    assert (row["comparator"], row["value"], row["year"]) == ("trên", "95%", "năm 2030")
-    assert row["score"] == 0.8
-
-
 def test_metadata_is_read_only_and_documents_pickle():
     import pickle
 

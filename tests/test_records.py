@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from plannlp.data import Document
-from plannlp.records import extract_records, split_unit
+from plannlp.data import Document, Span, TargetRecord
+from plannlp.records import extract_records, record_row, split_unit
 
 _spec = importlib.util.spec_from_file_location(
     "evaluate_fixtures", Path(__file__).parent / "data" / "evaluate" / "make_fixtures.py"
@@ -78,7 +78,7 @@ def test_one_doctor_per_station():
     d = doc(text, ("năm 2030", "YEAR"), ("ít nhất", "COMPARATOR"), ("một", "VALUE"), ("bác sĩ cơ hữu", "INDICATOR"))
     [record] = extract_records(d)
     assert texts(record, text) == ("bác sĩ cơ hữu", ["ít nhất"], ["một"], "năm 2030")
-    assert record.to_row(text)["number"] == 1.0
+    assert record_row(record, text)["number"] == 1.0
 
 
 def test_value_before_indicator():
@@ -93,7 +93,7 @@ def test_value_after_indicator():
     d = doc(text, ("Tỷ lệ tham gia bảo hiểm y tế", "INDICATOR"), ("trên", "COMPARATOR"), ("95%", "VALUE"))
     [record] = extract_records(d)
     assert texts(record, text) == ("Tỷ lệ tham gia bảo hiểm y tế", ["trên"], ["95%"], None)
-    row = record.to_row(text)
+    row = record_row(record, text)
     assert (row["number"], row["unit"]) == (95.0, "%")
 
 
@@ -110,7 +110,7 @@ def test_rate_value_and_purpose_clause():
     )
     [record] = extract_records(d)
     assert texts(record, text)[1:3] == (["ít nhất"], ["mỗi năm một lần"])
-    assert record.to_row(text)["unit"] == "lần/năm"
+    assert record_row(record, text)["unit"] == "lần/năm"
 
 
 def test_unlinked_agencies_go_on_no_record():
@@ -242,7 +242,7 @@ def test_sentences_do_not_share_values_and_a_dot_inside_a_span_is_no_boundary():
     )
     [record] = extract_records(d)
     assert texts(record, text)[2] == ["1.000.000 người"]
-    assert record.to_row(text)["number"] == 1000000.0
+    assert record_row(record, text)["number"] == 1000000.0
 
 
 def test_no_indicator_no_record():
@@ -302,7 +302,7 @@ def test_year_after_the_indicator_governs_the_record():
     d = doc(text, ("tốc độ tăng trưởng kinh tế", "INDICATOR"), ("năm 2027", "YEAR"), ("khoảng", "COMPARATOR"), ("6,7%", "VALUE"))
     [record] = extract_records(d)
     assert texts(record, text) == ("tốc độ tăng trưởng kinh tế", ["khoảng"], ["6,7%"], "năm 2027")
-    row = record.to_row(text)
+    row = record_row(record, text)
     assert (row["comparator"], row["number"], row["year_start"], row["year_end"]) == ("khoảng", 6.7, 2027, 2027)
 
 
@@ -323,7 +323,7 @@ def test_records_carry_the_issuer_and_linked_bodies_only():
     spans = [at("UBND tỉnh", "AGENCY", "issuer"), at("95%", "VALUE"), ind, partner, lead, at("Sở Tài chính", "AGENCY", "lead")]
     d = Document("r", text, tuple(spans), links=(Link(ind.key, partner.key), Link(ind.key, lead.key)))
     [record] = extract_records(d)
-    row = record.to_row(text)
+    row = record_row(record, text)
     assert row["issuer"] == "UBND tỉnh"
     assert row["responsible"] == "Bảo hiểm xã hội tỉnh | Sở Y tế"  # lead first, then partners
     assert row["responsible_roles"] == "lead | partner"
@@ -347,3 +347,18 @@ def test_an_issuer_linked_beside_a_lead_stays_out_of_responsible():
     # with no lead or partner linked, the issuer answers (the spec's last fallback)
     alone = Document("r", text, (issuer, at("95%", "VALUE"), ind, lead), links=(Link(ind.key, issuer.key),))
     assert [alone.span_text(a) for a in extract_records(alone)[0].responsible] == ["UBND tỉnh"]
+
+
+def test_target_record_row():
+    text = "Đến năm 2030 trên 95% dân số tham gia bảo hiểm y tế"
+    rec = TargetRecord(
+        "d",
+        indicator=Span(22, 51, "INDICATOR", 0.9),
+        values=(Span(18, 21, "VALUE", 0.8),),
+        comparators=(Span(13, 17, "COMPARATOR", 0.95),),
+        year=Span(4, 12, "YEAR"),
+    )
+    row = record_row(rec, text)
+    assert row["indicator"] == "dân số tham gia bảo hiểm y tế"
+    assert (row["comparator"], row["value"], row["year"]) == ("trên", "95%", "năm 2030")
+    assert row["score"] == 0.8

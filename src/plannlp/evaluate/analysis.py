@@ -16,7 +16,7 @@ from plannlp.data import Span
 from plannlp.evaluate.metrics import ERROR_KINDS, SCHEMES, Alignment, DocumentScore
 from plannlp.evaluate.metrics import _record_key, predicted_in_regions
 from plannlp.evaluate.result import EvaluationResult
-from plannlp.records import extract_records
+from plannlp.records import extract_records, record_row
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -317,7 +317,7 @@ def exclusive_error_counts(a: EvaluationResult, b: EvaluationResult) -> pd.DataF
 
 
 def _record_fields(record: Any, text: str) -> dict[str, Any]:
-    row = record.to_row(text)
+    row = record_row(record, text)
     return {k: row[k] for k in ("indicator", "comparator", "value", "year", "responsible")}
 
 

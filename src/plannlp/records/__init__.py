@@ -134,6 +134,46 @@ def parse_year(year_text: str) -> tuple[int | None, int | None]:
 # ---------------------------------------------------------------------------------------------
 # Records
 
+def record_row(record: TargetRecord, text: str) -> dict:
+    """A flat row for a table (CSV, parquet): numbers are numbers (``None`` when absent), the
+    first VALUE gives ``number``/``low``/``high``/``unit``; every value's text is in ``value``."""
+    def surface(span: Span) -> str:
+        return " ".join(text[span.start : span.end].split())
+
+    values = [surface(v) for v in record.values]
+    first = parse_value(values[0]) if values else None
+    year_start, year_end = parse_year(surface(record.year)) if record.year is not None else (None, None)
+    return {
+        "doc_id": record.doc_id,
+        "indicator": surface(record.indicator),
+        "indicator_start": record.indicator.start,
+        "indicator_end": record.indicator.end,
+        "comparator": " ".join(surface(c) for c in record.comparators),
+        "value": " | ".join(values),
+        "number": None if first is None else first.number,
+        "low": None if first is None else first.low,
+        "high": None if first is None else first.high,
+        "unit": "" if first is None else first.unit,
+        "year": "" if record.year is None else surface(record.year),
+        "year_start": year_start,
+        "year_end": year_end,
+        "issuer": " | ".join(surface(a) for a in record.issuer),
+        "responsible": " | ".join(surface(a) for a in record.responsible),
+        "responsible_roles": " | ".join(a.role or "" for a in record.responsible),
+        "score": _record_score(record),
+    }
+
+
+def _record_score(record: TargetRecord) -> float | None:
+    scores = [
+        s.score
+        for s in (record.indicator, *record.values, *record.comparators)
+        if s.score is not None
+    ]
+    return round(min(scores), 4) if scores else None
+
+
+
 # Where a sentence ends: a line break, or ., ! or ? followed by white space.
 _SENTENCE_END = re.compile(r"\n|(?<=[.!?])\s+")
 # What separates two clauses of a sentence: , ; : or the conjunction "và" (and).

@@ -27,7 +27,7 @@ from plannlp.evaluate.metrics import predicted_in_regions
 from plannlp.evaluate.result import EvaluationResult, evaluate
 from plannlp.io import atomic_writer, read_documents
 from plannlp.labels import labels_of
-from plannlp.records import extract_records
+from plannlp.records import extract_records, record_row
 from plannlp.tag.links import agency_rows
 
 # colours for labels beyond the spec's five (a model's config may name any labels)
@@ -243,7 +243,7 @@ def build_report(
         index_rows.append("<tr>" + "".join(cells) + "</tr>")
 
         for r in records:
-            row = r.to_row(doc.text)
+            row = record_row(r, doc.text)
             roles = [a.role or "" for a in r.responsible]
             responsible = " | ".join(
                 f"{_esc(doc.span_text(a))} <span class=meta>({_esc(role or '?')})</span>" for a, role in zip(r.responsible, roles)

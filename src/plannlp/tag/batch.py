@@ -36,7 +36,7 @@ from plannlp.clean import clean
 from plannlp.data import DataError, Document, Link, Span, text_checksum
 from plannlp.io import atomic_writer, read_documents, read_jsonl
 from plannlp.labels import AGENCY
-from plannlp.records import extract_records
+from plannlp.records import extract_records, record_row
 from plannlp.runrecord import RUN_RECORD, file_checksum, provenance
 from plannlp.segment import Sentence, default_jobs, nfc_with_offsets, segment
 from plannlp.tag.links import AGENCY_COLUMNS, add_responsibility, agency_rows
@@ -424,7 +424,7 @@ def _latest_entries(journal: Path) -> Iterator[dict[str, Any]]:
 
 
 def _record_rows(doc: Document) -> list[dict[str, Any]]:
-    return [r.to_row(doc.text) for r in extract_records(doc)]
+    return [record_row(r, doc.text) for r in extract_records(doc)]
 
 
 def _tagged_line(doc: Document, provenance: dict[str, str]) -> str:
