@@ -12,31 +12,9 @@ import sys
 
 from plannlp.evaluate.metrics import PRF, link_score, record_score
 from plannlp.io import read_documents
-from plannlp.records import body_key, extract_records
+from plannlp.records import extract_records
 from plannlp.tag.links import link_targets, load_link_model
 from plannlp.tag.roles import CueRoles, load_role_model, role_prf
-
-
-def responsible_record_score(gold_doc, predicted_doc) -> PRF:
-    """Records F1 where a record is right only when its responsible bodies are the gold ones too."""
-
-    def keyed(doc):
-        return [
-            ((tuple(doc.span_text(v) for v in r.values), tuple(doc.span_text(c) for c in r.comparators),
-              None if r.year is None else doc.span_text(r.year),
-              frozenset(body_key(doc.span_text(a)) for a in r.responsible)), r.indicator)
-            for r in extract_records(doc)
-        ]
-
-    open_gold = keyed(gold_doc)
-    tp = 0
-    predicted = keyed(predicted_doc)
-    for key, indicator in predicted:
-        hit = next((i for i, (k, g) in enumerate(open_gold) if k == key and g.overlaps(indicator)), None)
-        if hit is not None:
-            open_gold.pop(hit)
-            tp += 1
-    return PRF(tp, len(predicted) - tp, len(open_gold))
 
 
 docs = list(read_documents(sys.argv[1]))
@@ -52,7 +30,7 @@ for name, link in (("links_model", load_link_model().link), ("links_rule", lambd
         predicted = link(d.with_spans(d.spans))
         total = total + link_score(d, predicted)
         records = records + record_score(extract_records(d), extract_records(predicted), d.text)
-        strict = strict + responsible_record_score(d, predicted)
+        strict = strict + record_score(extract_records(d), extract_records(predicted), d.text, responsible=True)
     out[name] = {"documents": len(linked), **total.to_json(),
                  "records_from_gold_spans": records.to_json(),
                  "records_with_responsible_from_gold_spans": strict.to_json()}

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plannlp.data import DataError, Document, Example, Span
+from plannlp.data import DataError, Document, Example, Span, TargetRecord
 from plannlp.evaluate import PRF, align, compare, evaluate, flatten, pair_documents
 from plannlp.evaluate.metrics import record_score, scheme_scores, score_example
 from plannlp.evaluate.stats import compare_counts, counts_array, f1_of
@@ -365,3 +365,21 @@ def test_roles_are_scored_over_exactly_found_agencies_and_links_by_body():
     # a gold document without links is not link-annotated: its predicted links are not counted
     bare = gold.with_spans(gold.spans)
     assert score([bare], [pred], bootstrap=0).to_json()["links"]["documents"] == 0
+
+
+def test_record_score_with_responsible_bodies():
+    """With responsible=True a record counts only when its bodies match the gold record's, by body key
+    (punctuation and case aside), whichever mention they point to."""
+    text = "Sở Y tế chủ trì, Sở Tài chính phối hợp: năm 2030 tỷ lệ tiêm chủng đạt 95%. Sở y tế, báo cáo."
+    ind = Span(text.index("tỷ lệ"), text.index(" đạt"), IND)
+    val = Span(text.index("95%"), text.index("95%") + 3, VAL)
+    year = Span(text.index("năm 2030"), text.index("năm 2030") + 8, YEAR)
+    lead = Span(0, 7, "AGENCY", role="lead")
+    partner = Span(text.index("Sở Tài chính"), text.index("Sở Tài chính") + 12, "AGENCY", role="partner")
+    other_mention = Span(text.index("Sở y tế"), text.index("Sở y tế") + 7, "AGENCY", role="lead")
+    gold = [TargetRecord("d", ind, (val,), (), year, responsible=(lead,))]
+    same_body = [TargetRecord("d", ind, (val,), (), year, responsible=(other_mention,))]
+    other_body = [TargetRecord("d", ind, (val,), (), year, responsible=(partner,))]
+    assert record_score(gold, other_body, text) == PRF(1, 0, 0)  # bodies are not part of the plain key
+    assert record_score(gold, other_body, text, responsible=True) == PRF(0, 1, 1)
+    assert record_score(gold, same_body, text, responsible=True) == PRF(1, 0, 0)

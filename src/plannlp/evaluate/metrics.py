@@ -157,26 +157,33 @@ def predicted_in_regions(predicted: Document, reference: Document) -> tuple[Span
     return tuple(s for s in predicted.spans if reference.touches_regions(s.start, s.end))
 
 
-def _record_key(record: TargetRecord, text: str) -> tuple[Any, ...]:
+def _record_key(record: TargetRecord, text: str, responsible: bool = False) -> tuple[Any, ...]:
     def words(span: Span) -> str:
         return " ".join(text[span.start : span.end].split())
 
-    return (
+    key = (
         tuple(words(v) for v in record.values),
         tuple(words(c) for c in record.comparators),
         None if record.year is None else words(record.year),
     )
+    if responsible:
+        return (*key, frozenset(body_key(text[a.start : a.end]) for a in record.responsible))
+    return key
 
 
-def record_score(gold: Sequence[TargetRecord], predicted: Sequence[TargetRecord], text: str) -> PRF:
+def record_score(
+    gold: Sequence[TargetRecord], predicted: Sequence[TargetRecord], text: str, *, responsible: bool = False
+) -> PRF:
     """A predicted record is right when its indicator overlaps a gold record's indicator not yet
-    matched and its value, comparator and year texts equal that record's (white space aside)."""
+    matched and its value, comparator and year texts equal that record's (white space aside);
+    with ``responsible``, its responsible bodies (:func:`plannlp.records.body_key`) must be the gold
+    record's too."""
     by_key: dict[tuple[Any, ...], list[TargetRecord]] = {}
     for ref in gold:
-        by_key.setdefault(_record_key(ref, text), []).append(ref)
+        by_key.setdefault(_record_key(ref, text, responsible), []).append(ref)
     tp = 0
     for record in predicted:
-        candidates = by_key.get(_record_key(record, text), [])
+        candidates = by_key.get(_record_key(record, text, responsible), [])
         match = next((i for i, ref in enumerate(candidates) if ref.indicator.overlaps(record.indicator)), None)
         if match is not None:
             candidates.pop(match)  # each gold record matches once
