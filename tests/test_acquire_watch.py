@@ -369,14 +369,7 @@ def test_json_model_scores_like_scikit_learn(tmp_path):
         "o2": "Công văn về chính sách thuế giá trị gia tăng đối với hàng hóa nhập khẩu.",
         "o3": "Nghị quyết sắp xếp đơn vị hành chính cấp xã, thủ tục hành chính đất đai.",
     }
-    corpus = tmp_path / "corpus"
-    (corpus / "clean").mkdir(parents=True)
-    lines = ["doc\tshared_path\tlabel\tlabelled_by\tnote"]
-    for doc, text in texts.items():
-        (corpus / "clean" / f"{doc}.txt").write_text(text, encoding="utf-8")
-        label = {"p": "health-plan", "n": "health-news", "o": "other"}[doc[0]]
-        lines.append(f"{doc}\t\t{label}\ttest\t")
-    (corpus / "doclabels.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = _tiny_labelled_corpus(tmp_path, texts)
     grid = [{"tokenizer": "syllable", "ngram_max": 2, "C": 10.0}]
     run_record = classify.train(corpus / "doclabels.tsv", corpus, None, tmp_path / "m", folds=3, grid=grid)
     assert run_record["format"] == "plannlp-run/1" and run_record["files"] == {"model": "model.json"}
