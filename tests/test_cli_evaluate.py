@@ -85,17 +85,23 @@ class _CopyTagger:
         return [Document(d.id, d.text, self.by_id[d.id].spans) for d in docs]
 
 
-def test_evaluate_with_a_model_tags_bare_gold_texts_and_saves_a_result(tmp_path, monkeypatch):
-    model_dir = tmp_path / "models" / "fixture"
-    RunRecord("fixture", config={"system": "fixture", "epochs": 3}, code_revision="feedbee").write(model_dir)
+def _copy_tagger_loaded(monkeypatch) -> list:
+    """Make load_tagger give a _CopyTagger of system A; the list it returns records each folder asked for."""
     by_id = {d.id: d for d in read_documents(PRED_A)}
-    loaded = []
+    loaded: list = []
 
     def fake_load_tagger(directory=None):
         loaded.append(directory)
         return _CopyTagger(by_id)
 
     monkeypatch.setattr("plannlp.tag.systems.load_tagger", fake_load_tagger)
+    return loaded
+
+
+def test_evaluate_with_a_model_tags_bare_gold_texts_and_saves_a_result(tmp_path, monkeypatch):
+    model_dir = tmp_path / "models" / "fixture"
+    RunRecord("fixture", config={"system": "fixture", "epochs": 3}, code_revision="feedbee").write(model_dir)
+    loaded = _copy_tagger_loaded(monkeypatch)
     _CopyTagger.seen.clear()
     out = tmp_path / "results" / "fixture.dev.json"
     preds = tmp_path / "predictions" / "fixture.dev.jsonl"
@@ -176,14 +182,7 @@ def test_make_results_script_regenerates_the_file(tmp_path):
 
 
 def test_default_model_and_model_folders_in_compare(tmp_path, monkeypatch):
-    by_id = {d.id: d for d in read_documents(PRED_A)}
-    loaded = []
-
-    def fake_load_tagger(directory=None):
-        loaded.append(directory)
-        return _CopyTagger(by_id)
-
-    monkeypatch.setattr("plannlp.tag.systems.load_tagger", fake_load_tagger)
+    loaded = _copy_tagger_loaded(monkeypatch)
     result = runner.invoke(app, ["evaluate", str(GOLD), "--bootstrap", "0", "--json"])
     assert result.exit_code == 0, result.output
     assert loaded == [None]  # load_tagger(None) is the default model
