@@ -321,17 +321,11 @@ _CONFIG_KEYS = (
 )  # fmt: skip
 
 
-def train_from_config(
-    config: dict[str, Any],
-    config_path: Path,
-    scorer: Scorer | None = None,
-) -> Path:
-    """Fit one CRF per (c1, c2) of the config's grid on the training gold, keep the best on dev
-    strict micro F1, save it with its config, label order and dev score in ``output_dir``."""
-    scorer, labels = training_setup(config, _CONFIG_KEYS, config_path, scorer)
-    c1_grid = _grid(config.get("c1", [0.1]), "c1", config_path)
-    c2_grid = _grid(config.get("c2", [0.1]), "c2", config_path)
-    base = CrfSettings(
+def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> CrfSettings:
+    """The CrfSettings a training config asks for, but c1 and c2 (a grid when training, one value
+    when cross-validating: the callers set them); the one reader of the feature flags, so that
+    training and cross-validation cannot disagree on them."""
+    return CrfSettings(
         max_iterations=int(config.get("max_iterations", 150)),
         window=int(config.get("window", 2)),
         pos=bool(config.get("pos", True)),
@@ -343,6 +337,19 @@ def train_from_config(
         scheme=str(config.get("scheme", "BIO")),
         labels=labels,
     )
+
+
+def train_from_config(
+    config: dict[str, Any],
+    config_path: Path,
+    scorer: Scorer | None = None,
+) -> Path:
+    """Fit one CRF per (c1, c2) of the config's grid on the training gold, keep the best on dev
+    strict micro F1, save it with its config, label order and dev score in ``output_dir``."""
+    scorer, labels = training_setup(config, _CONFIG_KEYS, config_path, scorer)
+    c1_grid = _grid(config.get("c1", [0.1]), "c1", config_path)
+    c2_grid = _grid(config.get("c2", [0.1]), "c2", config_path)
+    base = settings_from_config(config, labels)
 
     clusters = clusters_of(config, config_path.resolve().parents[1] if config_path else None)
     out_dir = Path(config.get("output_dir") or "models/crf")

@@ -7,6 +7,7 @@ they come from :func:`plannlp.tag.baselines.wordcache.analysed`'s disk cache.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from plannlp.data import DataError, Document, Span
 from plannlp.evaluate.crossval import FoldSystem
 from plannlp.io import read_documents
 from plannlp.labels import LABELS
-from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, sentence_features
+from plannlp.tag.baselines.crf import CrfTagger, sentence_features, settings_from_config
 from plannlp.tag.baselines.rules import RuleLexicon, RuleSettings, RuleTagger, learn_lexicon
 from plannlp.tag.baselines.vectors import clusters_of
 from plannlp.tag.baselines.wordcache import analysed
@@ -82,15 +83,9 @@ def crf_settings(config: dict[str, Any]) -> Any:
             value = value[0]
         return float(value)
 
-    return CrfSettings(
-        c1=one("c1", 0.05), c2=one("c2", 0.1),
-        max_iterations=int(config.get("max_iterations", 150)), window=int(config.get("window", 2)),
-        pos=bool(config.get("pos", True)), rule_features=bool(config.get("rule_features", False)),
-        structure=bool(config.get("structure", False)), targets=bool(config.get("targets", False)),
-        clusters="clusters.json" if config.get("clusters") else None,
-        cluster_window=int(config.get("cluster_window", 1)),
-        scheme=str(config.get("scheme", "BIO")), labels=tuple(config.get("labels") or LABELS),
-    )  # fmt: skip
+    return dataclasses.replace(
+        settings_from_config(config, tuple(config.get("labels") or LABELS)), c1=one("c1", 0.05), c2=one("c2", 0.1)
+    )
 
 
 class CrfFolds:
