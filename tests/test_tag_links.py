@@ -143,6 +143,28 @@ def test_a_table_row_gives_its_bodies_the_row_text_before_or_after_them():
     }
 
 
+def test_a_row_does_not_take_the_previous_rows_task_as_its_own():
+    # bodies-first rows, the second without its number cell (two rows under one number): the
+    # second row's task is the line after its body, not the first row's task line above it
+    text = (
+        "Tỷ lệ hộ gia đình có cáp quang đạt 90%.\n"
+        "Tỷ lệ doanh nghiệp có hoạt động đổi mới sáng tạo đạt 40%.\n"
+        "1\nSở Xây dựng\n- Sở Công Thương;\nPhát triển hạ tầng cáp quang cho hộ gia đình\n"
+        "Sở Khoa học và Công nghệ\nHỗ trợ doanh nghiệp có hoạt động đổi mới sáng tạo\n"
+    )
+    doc = _doc_of(
+        text,
+        ("hộ gia đình có cáp quang", "INDICATOR", None),
+        ("doanh nghiệp có hoạt động đổi mới sáng tạo", "INDICATOR", None),
+        ("Sở Xây dựng", "AGENCY", "lead"), ("Sở Công Thương", "AGENCY", "partner"),
+        ("Sở Khoa học và Công nghệ", "AGENCY", "lead"),
+    )  # fmt: skip
+    assert _linked(doc) == {
+        "hộ gia đình có cáp quang": ["Sở Công Thương", "Sở Xây dựng"],
+        "doanh nghiệp có hoạt động đổi mới sáng tạo": ["Sở Khoa học và Công nghệ"],
+    }
+
+
 def test_task_words_match_whatever_the_tone_placement_and_case():
     from plannlp.tag.links import content_syllables
 

@@ -190,6 +190,7 @@ def _tasks(doc: Document) -> list[_Task]:
                 tasks.append(make(j, j, (), "under", leads))
         tasks.append(make(i, i, responsible(i), "heading"))
     i = 0
+    taken = -1  # the last line a previous row's task took after its bodies
     while i < len(lines):
         kind = kinds[i]
         if kind == "line" and responsible(i):
@@ -200,7 +201,9 @@ def _tasks(doc: Document) -> list[_Task]:
                 last += 1
             mentions = tuple(m for j in range(i, last + 1) for m in responsible(j))
             first = i
-            while first > 0 and i - first < 6 and not boundary(first - 1):
+            # back to the previous row, but never into the task text a bodies-first row above
+            # took after its bodies: that line is the other row's target, not this row's
+            while first > taken + 1 and i - first < 6 and not boundary(first - 1):
                 first -= 1
             if first > 0 and _ROW_NUMBER.match(text[slice(*lines[first - 1])]):
                 first -= 1
@@ -211,6 +214,7 @@ def _tasks(doc: Document) -> list[_Task]:
                     end += 1
             if mentions:
                 tasks.append(make(first, end, mentions, "cell", block_of.get(i, ())))
+            taken = end if end > last else -1
             i = last
         i += 1
     return tasks
