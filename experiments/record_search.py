@@ -17,7 +17,10 @@ Variants (``plannlp.tag.baselines.indicators.complete_indicators``):
 - ``left``/``left+right``/``comma stop``/``max 15 words``: completion for every VALUE whose clause has
   no INDICATOR (the variants ``experiments/complete_search.py`` scored on spans);
 - ``orphans``: the record-level fallback: completion only for the VALUEs that no record takes
-  (``extract_records`` drops them), so a level attached to an indicator is never moved.
+  (``extract_records`` drops them), so a level attached to an indicator is never moved;
+- ``rule YEARs``: the built-in rule tagger's YEAR spans added where they overlap no predicted span
+  (most wrong years are a gold YEAR the tagger missed), alone and with the best completion;
+- ``rule YEARs, yearless records``: only those rule YEARs that date a record left without a year.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from plannlp.io import read_documents
 from plannlp.labels import INDICATOR, LABELS, VALUE
 from plannlp.records import extract_records
 from plannlp.tag.baselines.indicators import complete_indicators
+from plannlp.tag.baselines.years import date_records, rule_years
 from plannlp.tag.links import DEFAULT_LINK_MODEL, LinkModel, train_links
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,13 +46,28 @@ VARIANTS = {
     "comma stop": {"comma_stop": True},
     "max 15 words": {"max_words": 15},
     "orphans": {"orphans": True},
+    "rule YEARs": {"rule_years": True},
+    "rule YEARs + comma stop": {"rule_years": True, "comma_stop": True},
+    "rule YEARs, yearless records": {"yearless": True},
+    "rule YEARs, yearless + comma stop": {"yearless": True, "comma_stop": True},
 }
+
 
 
 def completed(doc: Document, kwargs: dict | None) -> Document:
     if kwargs is None:
         return doc.with_spans(doc.spans)
     kwargs = dict(kwargs)
+    if kwargs.pop("yearless", False):
+        # only the rule YEARs that date a record left without a year (the CRF's record_years)
+        base = doc.with_spans(complete_indicators(doc.text, doc.spans, **kwargs)) if kwargs else doc
+        return base.with_spans(date_records(base))
+    if kwargs.pop("rule_years", False):
+        # a YEAR the tagger missed, from the rule patterns, where it overlaps no predicted span
+        extra = [y for y in rule_years(doc) if not any(y.overlaps(s) for s in doc.spans)]
+        doc = doc.with_spans([*doc.spans, *extra])
+        if not kwargs:
+            return doc
     if kwargs.pop("orphans", False):
         kept = {v for r in extract_records(doc) for v in r.values}
         orphans = [s for s in doc.spans if s.label == VALUE and s not in kept]

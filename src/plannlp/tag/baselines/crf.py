@@ -36,6 +36,7 @@ from plannlp.tag.baselines.structure import layout_features
 from plannlp.tag.baselines.targets import target_features
 from plannlp.tag.baselines.vectors import clusters_of, load_clusters
 from plannlp.tag.baselines.wordcache import analysed, pos_tags
+from plannlp.tag.baselines.years import date_records
 from plannlp.tag.contract import Tagger
 from plannlp.tag.training_data import SentenceCounts, tagged_sentences
 from plannlp.yamlconfig import settings_from_mapping
@@ -55,6 +56,7 @@ class CrfSettings:
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
     structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
     targets: bool = False  # clause geometry: distance to levels, opening verbs, boundaries (baselines.targets)
+    record_years: bool = False  # after tagging, rule YEARs that date undated records (baselines.years)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
     scheme: str = "BIO"
@@ -272,18 +274,22 @@ class CrfTagger(Tagger):
     def predict_spans(
         self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]
     ) -> list[list[Span]]:
-        """The CRF's spans (scored by mean marginal probability) of each document."""
-        return [
+        """The CRF's spans (scored by mean marginal probability) of each document; with
+        ``record_years``, the rule YEARs that date the records these spans leave undated."""
+        out = [
             self._spans(sents, sentence_features(doc.text, sents, self.settings, self.clusters))
             for doc, sents in zip(docs, sentences)
         ]
+        if self.settings.record_years:
+            out = [date_records(doc, spans) for doc, spans in zip(docs, out)]
+        return out
 
     def predict_featurised(self, data: Featurised) -> list[Document]:
         """Predictions for documents already segmented and featurised (model selection)."""
-        return [
-            Document(doc.id, doc.text, tuple(self._spans(sents, rows)), meta=doc.meta)
-            for doc, sents, rows in zip(data.docs, data.sentences, data.doc_X)
-        ]
+        out = [self._spans(sents, rows) for sents, rows in zip(data.sentences, data.doc_X)]
+        if self.settings.record_years:
+            out = [date_records(doc, spans) for doc, spans in zip(data.docs, out)]
+        return [Document(doc.id, doc.text, tuple(spans), meta=doc.meta) for doc, spans in zip(data.docs, out)]
 
     def settings_json(self) -> dict[str, Any]:
         return self.settings.to_json()
@@ -317,7 +323,7 @@ class CrfTagger(Tagger):
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
-    "targets",
+    "targets", "record_years",
 )  # fmt: skip
 
 
@@ -332,6 +338,7 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
         rule_features=bool(config.get("rule_features", False)),
         structure=bool(config.get("structure", False)),
         targets=bool(config.get("targets", False)),
+        record_years=bool(config.get("record_years", False)),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),
         scheme=str(config.get("scheme", "BIO")),

@@ -1,0 +1,46 @@
+"""Record years: a YEAR for each target that the tagger's spans leave undated.
+
+The spec dates a target record by the nearest YEAR before its VALUE in its sentence, else the
+nearest heading YEAR above (:func:`plannlp.records.extract_records`). Under cross-validation most
+records whose year is wrong have a gold YEAR that the CRF missed (``Mục tiêu cụ thể đến năm 2030``
+above a list of targets, ``năm 2025`` before a level), so the record is undated. This adds, of the
+built-in rule tagger's YEAR spans (its patterns only, nothing learned from gold), those that overlap
+no predicted span and date a record that has no year. Every other rule YEAR stays out: added
+everywhere, they halve YEAR precision (0.857 -> 0.405 on the held-out predictions of the default,
+``experiments/RESPONSIBILITY.md``, session records3).
+
+It reads the text and the predicted spans only, so it is scored on held-out predictions without
+retraining (``experiments/record_search.py``); the CRF applies it when its ``record_years``
+setting is on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from plannlp.data import Document, Span
+from plannlp.labels import YEAR
+from plannlp.records import extract_records
+from plannlp.tag.baselines.rules import builtin_rules
+
+
+def rule_years(doc: Document) -> list[Span]:
+    """The built-in rule tagger's YEAR spans of ``doc`` (it reads the text, not a segmentation)."""
+    [spans] = builtin_rules().predict_spans([doc], [()])
+    return [s for s in spans if s.label == YEAR]
+
+
+def date_records(doc: Document, spans: Sequence[Span] | None = None) -> list[Span]:
+    """``spans`` (default ``doc.spans``) and the rule YEARs that date a record left without a year."""
+    spans = list(doc.spans if spans is None else spans)
+    base = Document(doc.id, doc.text, tuple(spans))
+    undated = {r.indicator for r in extract_records(base) if r.year is None}
+    if not undated:
+        return spans
+    extra = [y for y in rule_years(base) if not any(y.overlaps(s) for s in spans)]
+    if not extra:
+        return spans
+    candidates = set(extra)
+    dated = extract_records(base.with_spans([*spans, *extra]))
+    used = {r.year for r in dated if r.indicator in undated and r.year in candidates}
+    return sorted([*spans, *used], key=lambda s: (s.start, s.end))
