@@ -1,6 +1,6 @@
 """Does indicator completion pay on *records*? Scored on held-out predictions (issue 11).
 
-    PYTHONPATH=src python experiments/record_search.py PRED.jsonl [--only VARIANT]
+    PYTHONPATH=src python experiments/record_search.py PRED.jsonl [--only VARIANT] [--breakdown]
 
 PRED.jsonl is a ``plannlp crossval ... --predictions`` output over gold train+dev (each document
 records its fold in ``meta.crossval``). Each variant of record building is applied to the
@@ -10,6 +10,10 @@ Links are scored end to end too, on the link-annotated documents, with a linker 
 on the gold spans of the other folds' documents (the decoding settings of ``models/links``), so
 no document's links are predicted by a linker that saw it. AGENCY roles are the predictions'
 own (the role model of the tagging run).
+
+``--breakdown`` says, per variant, what became of each gold record: right; its indicator found (a
+predicted record's indicator overlaps it) but values, comparators or year wrong; or not found, with
+or without its VALUE predicted.
 
 Variants (``plannlp.tag.baselines.indicators.complete_indicators``):
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from collections import Counter
 from pathlib import Path
 
 from plannlp.data import Document, Example
@@ -78,6 +83,30 @@ def completed(doc: Document, kwargs: dict | None) -> Document:
     return doc.with_spans(complete_indicators(doc.text, doc.spans, **kwargs))
 
 
+def breakdown(ref: Document, done: Document) -> Counter:
+    """What became of each gold record of ``ref`` among the records of ``done``."""
+
+    def words(span) -> str | None:
+        return None if span is None else " ".join(ref.text[span.start : span.end].split())
+
+    spans = [s for s in done.spans if ref.touches_regions(s.start, s.end)]
+    predicted = extract_records(done.with_spans(spans))
+    values = {s.key for s in spans if s.label == VALUE}
+    out: Counter = Counter()
+    for gold in extract_records(ref):
+        found = next((r for r in predicted if r.indicator.overlaps(gold.indicator)), None)
+        if found is None:
+            out["indicator missed, " + ("value found" if any(v.key in values for v in gold.values) else "no value found")] += 1
+            continue
+        wrong = [name for name, a, b in (
+            ("values", [words(v) for v in found.values], [words(v) for v in gold.values]),
+            ("comparators", [words(c) for c in found.comparators], [words(c) for c in gold.comparators]),
+            ("year", words(found.year), words(gold.year)),
+        ) if a != b]  # fmt: skip
+        out["right" if not wrong else "indicator found, wrong " + "+".join(wrong)] += 1
+    return out
+
+
 def _same_clause(text: str, a, b) -> bool:
     lo, hi = min(a.end, b.end), max(a.start, b.start)
     return lo >= hi or not any(c in ";\n" for c in text[lo:hi])
@@ -87,6 +116,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("pred")
     parser.add_argument("--only", action="append")
+    parser.add_argument("--breakdown", action="store_true")
     args = parser.parse_args()
     gold = {d.id: d for f in ("corpus/gold/train.jsonl", "corpus/gold/dev.jsonl") for d in read_documents(ROOT / f)}
     predicted = list(read_documents(Path(args.pred)))
@@ -102,18 +132,21 @@ if __name__ == "__main__":
         linkers[k] = LinkModel(base.model, decoding.threshold, decoding.floor, {}, decoding.ratio, decoding.fallback_alone)
     print(f"{len(predicted)} documents, {len(folds)} folds; linker per fold C {c}, threshold {decoding.threshold}, "
           f"floor {decoding.floor}, ratio {decoding.ratio}, fallback_alone {decoding.fallback_alone}")  # fmt: skip
-    print(f"{'variant':<14}{'INDICATOR':>10}{'records F1 mean ± sd':>22}{'pooled P':>10}{'R':>7}{'F1':>7}"
+    print(f"{'variant':<34}{'INDICATOR':>10}{'records F1 mean ± sd':>22}{'pooled P':>10}{'R':>7}{'F1':>7}"
           f"{'  (tp/fp/fn)':<18}{'links P':>8}{'R':>7}{'F1':>7}{'  (tp/fp/fn)':<18}{'rec+resp F1':>12}")  # fmt: skip
     for name, kwargs in VARIANTS.items():
         if args.only and name not in args.only:
             continue
         per_fold = {k: PRF() for k in folds}
+        kinds: Counter = Counter()
         links, strict, n_ind = PRF(), PRF(), 0
         for doc in predicted:
             ref = gold[doc.id]
             done = linkers[fold_of[doc.id]].link(completed(doc, kwargs))
             n_ind += sum(s.label == INDICATOR for s in done.spans)
             score = score_example(Example(done, ref), LABELS)
+            if args.breakdown:
+                kinds += breakdown(ref, done)
             per_fold[fold_of[doc.id]] = per_fold[fold_of[doc.id]] + score.records
             if score.links is not None:
                 links = links + score.links
@@ -123,7 +156,9 @@ if __name__ == "__main__":
                 strict = strict + record_score(extract_records(ref), extract_records(kept), ref.text, responsible=True)
         pooled = sum(per_fold.values(), PRF())
         f1s = [p.f1 for p in per_fold.values()]
-        print(f"{name:<14}{n_ind:>10}{statistics.mean(f1s):>14.3f} ± {statistics.stdev(f1s):.3f}"
+        print(f"{name:<34}{n_ind:>10}{statistics.mean(f1s):>14.3f} ± {statistics.stdev(f1s):.3f}"
               f"{pooled.precision:>10.3f}{pooled.recall:>7.3f}{pooled.f1:>7.3f}  {f'{pooled.tp}/{pooled.fp}/{pooled.fn}':<16}"
               f"{links.precision:>8.3f}{links.recall:>7.3f}{links.f1:>7.3f}  {f'{links.tp}/{links.fp}/{links.fn}':<16}"
               f"{strict.f1:>12.3f}  " + " ".join(f"{f:.3f}" for f in f1s))  # fmt: skip
+        for kind, n in kinds.most_common():
+            print(f"    {n:>4}  {kind}")
