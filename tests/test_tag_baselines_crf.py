@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import unicodedata
 from pathlib import Path
@@ -193,3 +194,16 @@ def test_clause_features_only_behind_their_flag(docs: list[Document]) -> None:
     assert not any(name.startswith("X.") for row in without for name in row)
     # the flag adds features and changes none of the others
     assert [{k: v for k, v in row.items() if not k.startswith("X.")} for row in with_targets] == without
+
+
+def test_record_years_run_after_the_crf_only_behind_their_flag(
+    docs: list[Document], trained: CrfTagger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the dating step itself is tested in test_tag_baselines_years; here: the CRF calls it when asked
+    seen: list[str] = []
+    monkeypatch.setattr(crf_module, "date_records", lambda doc, spans: seen.append(doc.id) or list(spans))
+    plain = trained.predict(docs[:1])
+    assert seen == []
+    on = CrfTagger(trained.model_bytes, dataclasses.replace(trained.settings, record_years=True), trained.clusters)
+    assert on.predict(docs[:1])[0].spans == plain[0].spans
+    assert seen == [docs[0].id]

@@ -276,20 +276,24 @@ class CrfTagger(Tagger):
     ) -> list[list[Span]]:
         """The CRF's spans (scored by mean marginal probability) of each document; with
         ``record_years``, the rule YEARs that date the records these spans leave undated."""
-        out = [
-            self._spans(sents, sentence_features(doc.text, sents, self.settings, self.clusters))
+        return [
+            self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, self.clusters))
             for doc, sents in zip(docs, sentences)
         ]
-        if self.settings.record_years:
-            out = [date_records(doc, spans) for doc, spans in zip(docs, out)]
-        return out
+
+    def document_spans(self, doc: Document, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
+        """One document's output spans from its featurised sentences: the CRF's, then (with
+        ``record_years``) the rule YEARs dating its undated records. Prediction, model selection
+        and cross-validation all go through here, so none of them can drop the step."""
+        spans = self._spans(sentences, rows)
+        return date_records(doc, spans) if self.settings.record_years else spans
 
     def predict_featurised(self, data: Featurised) -> list[Document]:
         """Predictions for documents already segmented and featurised (model selection)."""
-        out = [self._spans(sents, rows) for sents, rows in zip(data.sentences, data.doc_X)]
-        if self.settings.record_years:
-            out = [date_records(doc, spans) for doc, spans in zip(data.docs, out)]
-        return [Document(doc.id, doc.text, tuple(spans), meta=doc.meta) for doc, spans in zip(data.docs, out)]
+        return [
+            Document(doc.id, doc.text, tuple(self.document_spans(doc, sents, rows)), meta=doc.meta)
+            for doc, sents, rows in zip(data.docs, data.sentences, data.doc_X)
+        ]
 
     def settings_json(self) -> dict[str, Any]:
         return self.settings.to_json()

@@ -111,7 +111,7 @@ class CrfFolds:
 
     def predict(self, tagger: Any, test: Sequence[int]) -> list[Document]:
         return [
-            Document(self.docs[i].id, self.docs[i].text, tuple(tagger._spans(self.sentences[i], self.rows[i])), meta=self.docs[i].meta)
+            Document(self.docs[i].id, self.docs[i].text, tuple(tagger.document_spans(self.docs[i], self.sentences[i], self.rows[i])), meta=self.docs[i].meta)
             for i in test
         ]
 
