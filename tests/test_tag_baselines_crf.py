@@ -18,6 +18,7 @@ from plannlp.segment import segment
 from plannlp.tag.baselines import crf as crf_module
 from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, featurise, gazetteer_tags
 from plannlp.tag.baselines.features import nfc_view, text_key, token_features, word_shape
+from plannlp.tag.baselines.poslexicon import pos_lexicon
 from plannlp.tag.systems import load_tagger, train
 
 DATA = Path(__file__).parent / "data" / "baselines"
@@ -207,3 +208,27 @@ def test_record_years_run_after_the_crf_only_behind_their_flag(
     on = CrfTagger(trained.model_bytes, dataclasses.replace(trained.settings, record_years=True), trained.clusters)
     assert on.predict(docs[:1])[0].spans == plain[0].spans
     assert seen == [docs[0].id]
+
+
+def test_pos_from_the_lexicon_is_saved_with_the_model(tmp_path: Path, docs: list[Document]) -> None:
+    settings = CrfSettings(c1=0.0, c2=0.01, max_iterations=30, pos="lexicon")
+    data = featurise(docs, settings)
+    words = [t.text for t in data.sentences[0][0].tokens]
+    assert [row["pos"] for row in data.X[0]] == pos_lexicon().tags(words)
+    tagger = CrfTagger.fit(data.X, data.y, settings)
+    tagger.save(tmp_path / "crf")
+    record = json.loads((tmp_path / "crf" / "plannlp.json").read_text(encoding="utf-8"))
+    assert record["files"]["pos_lexicon"] == "pos_lexicon.tsv" and record["settings"]["pos"] == "lexicon"
+    # the model reads its own copy: a changed package lexicon does not change its features
+    (tmp_path / "crf" / "pos_lexicon.tsv").write_text("#shape\td\tZZ\n", encoding="utf-8")
+    loaded = load_tagger(tmp_path / "crf")
+    assert loaded.lexicon.tags(["7", "và"]) == ["ZZ", "X"]
+    fresh = CrfTagger.fit(data.X, data.y, settings)
+    assert fresh.predict(docs[:3]) == tagger.predict(docs[:3])
+
+
+def test_pos_setting_values() -> None:
+    assert crf_module.pos_setting(True) is True and crf_module.pos_setting(False) is False
+    assert crf_module.pos_setting("lexicon") == "lexicon"
+    with pytest.raises(DataError, match="pos must be"):
+        crf_module.pos_setting("yes")

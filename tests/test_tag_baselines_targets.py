@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 from plannlp.tag.baselines.crf import CrfSettings
-from plannlp.tag.baselines.targets import bucket, target_features
+from plannlp.tag.baselines.targets import _kinds, _lower_key, _strongest, bucket, target_features
 
 # underthesea-style words (multi-syllable words are one token)
 WORDS = ["Phấn đấu", "tỷ lệ", "trạm", "y tế", "có", "bác sĩ", "đến", "năm", "2030", "đạt", "95", "%", ";",
@@ -53,3 +55,48 @@ def test_cross_validation_reads_the_flag_too() -> None:
 
     assert crf_settings({"targets": True}).targets is True
     assert crf_settings({}).targets is False
+
+
+def _reference_features(words: list[str], rule: list[str] | None) -> list[dict[str, object]]:
+    """The features as first written: every word looks up its nearest levels and the boundaries
+    between afresh (quadratic); the one-sweep code must give exactly these."""
+    kinds = _kinds([_lower_key(w) for w in words], words, rule)
+    levels = [i for i, k in enumerate(kinds) if k == "N"]
+    rows, clause_start, last_open = [], 0, -1
+    for i, k in enumerate(kinds):
+        if i > 0 and kinds[i - 1] == ";":
+            clause_start, last_open = i, -1
+        feats: dict[str, object] = {}
+        if k in ("L", "O", ";", ":", ","):
+            feats["X.kind"] = k
+        feats["X.cpos"] = bucket(i - clause_start + 1) if i - clause_start else "0"
+        left = right = "none"
+        prev = next((j for j in reversed(levels) if j < i), None)
+        nxt = next((j for j in levels if j > i), None)
+        if prev is not None and k != "N" and _strongest(kinds[prev + 1 : i]) != ";":
+            left = f"{bucket(i - prev)}{_strongest(kinds[prev + 1 : i])}{'L' if 'L' in kinds[prev + 1 : i] else ''}"
+        if nxt is not None and k != "N" and _strongest(kinds[i + 1 : nxt]) != ";":
+            j, via = nxt - 1, ""
+            while j > i and kinds[j] in ("L", "O"):
+                via, j = "L", j - 1
+            right = f"{bucket(nxt - i)}{_strongest(kinds[i + 1 : nxt])}{via}"
+        feats["X.lnum"], feats["X.rnum"], feats["X.lr"] = left, right, f"{left}|{right}"
+        if last_open >= 0 and k != "O":
+            has_level = any(kinds[j] == "N" for j in range(last_open + 1, i))
+            feats["X.open"] = bucket(i - last_open) + ("N" if has_level else "")
+            feats["X.open|r"] = f"{feats['X.open']}|{right}"
+        if k == "O":
+            last_open = i
+        rows.append(feats)
+    return rows
+
+
+def test_one_sweep_gives_the_features_of_the_per_word_lookups() -> None:
+    # random sentences over every kind of word (levels, years, boundaries, linking and opening
+    # words, rule VALUE tags), long enough for every distance bucket
+    vocabulary = sorted(set(WORDS) | {":", ",", "(", "trên", "tăng", "duy trì", "giảm", "mười", "2025", "người"})
+    rng = random.Random(0)
+    for _ in range(300):
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(0, 40))]
+        rule = [rng.choice(["O", "O", "O", "B-VALUE", "I-VALUE", "B-YEAR"]) for _ in words] if rng.random() < 0.5 else None
+        assert target_features(words, rule) == _reference_features(words, rule)

@@ -119,3 +119,52 @@ def test_jsonl_documents_tagged_as_they_are_like_the_local_engine(local_ray, tmp
     assert _lines(tmp_path / "ray.jsonl") == _lines(tmp_path / "local.jsonl")
     again = tag_files_ray([str(source)], tmp_path / "ray.jsonl", workers=1, progress=False)
     assert again.skipped == 5 and again.tagged == 0
+
+
+def test_sharded_output_holds_each_document_once_and_resumes(local_ray, inputs, tmp_path, monkeypatch) -> None:
+    import pyarrow.parquet as pq
+
+    tag_files([str(inputs)], tmp_path / "local.parquet", fmt="parquet", progress=False, n_jobs=1)
+    whole = pq.read_table(tmp_path / "local.parquet").to_pylist()
+    folder = tmp_path / "records"
+    tag_files_ray([str(inputs)], folder, fmt="parquet", workers=2, shards=3, progress=False)
+    parts = sorted(p.name for p in folder.iterdir())
+    assert parts == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    # the shards in order are the single file's rows, no document split between two shards
+    rows = [r for p in parts for r in pq.read_table(folder / p).to_pylist()]
+    assert rows == whole and rows
+    docs_per_part = [{r["doc_id"] for r in pq.read_table(folder / p).to_pylist()} for p in parts]
+    assert sum(len(d) for d in docs_per_part) == len({r["doc_id"] for r in whole})
+
+    # JSONL shards, killed midway: the rerun tags the rest, and every document is in one shard once
+    out = tmp_path / "docs"
+    real_write = ray_engine._journal_write
+    calls = []
+
+    def write_then_die(fh, lines):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(len(lines))
+        real_write(fh, lines)
+
+    monkeypatch.setattr(ray_engine, "_journal_write", write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        tag_files_ray([str(inputs)], out, workers=1, batch_docs=2, shards=2, progress=False)
+    assert not out.exists()
+    monkeypatch.setattr(ray_engine, "_journal_write", real_write)
+    summary = tag_files_ray([str(inputs)], out, workers=2, batch_docs=2, shards=2, progress=False)
+    assert summary.skipped == 2 and summary.tagged == 5
+    merged: dict[str, str] = {}
+    for part in sorted(out.iterdir()):
+        for doc_id, line in _lines(part).items():
+            assert doc_id not in merged
+            merged[doc_id] = line
+    tag_files([str(inputs)], tmp_path / "local.jsonl", progress=False, n_jobs=1)
+    assert merged == _lines(tmp_path / "local.jsonl")
+    assert out.with_name("docs.journal.jsonl").exists()  # the resume point stays beside the folder
+    again = tag_files_ray([str(inputs)], out, workers=1, shards=2, progress=False)
+    assert again.tagged == 0 and again.skipped == 7
+    # a file where the folder should be is refused
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(ray_engine.DataError, match="folder"):
+        tag_files_ray([str(inputs)], tmp_path / "file", shards=2, progress=False)

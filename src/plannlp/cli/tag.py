@@ -26,15 +26,21 @@ def tag(
     address: Optional[str] = typer.Option(None, "--address", help="--engine ray: the cluster to join (auto: the running one; default: start a local Ray)"),
     workers: int = typer.Option(2, "--workers", help="--engine ray: model actors (each loads the model once)"),
     gpus_per_worker: float = typer.Option(0.0, "--gpus-per-worker", help="--engine ray: GPUs per model actor (the transformer)"),
+    shards: bool = typer.Option(False, "--shards", help="--engine ray: write --output as a folder of one file per worker (part-00000.parquet ...)"),
 ) -> None:
     """Clean, segment and tag plans; rerun with the same --output to resume."""
+    if shards and (engine != "ray" or output is None):
+        raise ValueError("--shards needs --engine ray and --output (a folder)")
     if engine == "local":
         from plannlp.tag.batch import tag_files
     elif engine == "ray":
         from plannlp.tag.engines.ray_engine import tag_files_ray
 
         def tag_files(inputs, output, *, n_jobs=None, **options):  # --jobs is the local engine's
-            return tag_files_ray(inputs, output, workers=workers, address=address, gpus_per_worker=gpus_per_worker, **options)
+            return tag_files_ray(
+                inputs, output, workers=workers, address=address, gpus_per_worker=gpus_per_worker,
+                shards=workers if shards else 0, **options,
+            )  # fmt: skip
     else:
         raise ValueError(f"--engine {engine}: expected local or ray")
 

@@ -741,7 +741,67 @@ _INT_COLUMNS = {"indicator_start", "indicator_end", "year_start", "year_end"}
 _FLOAT_COLUMNS = {"number", "low", "high", "score"}
 
 
-def _finish(journal: Path, output: Path, fmt: str) -> None:
+SHARD_SUFFIXES = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+
+
+def check_shards(output: Path, shards: int) -> None:
+    """A sharded output is a folder (made at the end of the run); refuse a file in its place."""
+    if shards < 0:
+        raise DataError("--shards must be positive")
+    if shards and output.exists() and not output.is_dir():
+        raise DataError(f"{output}: --shards writes a folder of files; this is a file (choose another --output)")
+
+
+def _record_schema():
+    import pyarrow as pa
+
+    return pa.schema(
+        [(c, pa.int64() if c in _INT_COLUMNS else pa.float64() if c in _FLOAT_COLUMNS else pa.string()) for c in RECORD_COLUMNS]
+    )
+
+
+def _finish_shards(journal: Path, output: Path, fmt: str, shards: int) -> None:
+    """The output as a folder of ``shards`` files, ``part-00000.<fmt>`` ...: the documents in input
+    order, cut into runs of (nearly) equal length, each document (with all its records) in exactly
+    one file. Written into a temporary folder beside it, then swapped in; the journal stays (the
+    full per-document result and the resume point, as for CSV and Parquet)."""
+    count = sum(1 for _ in _latest_entries(journal))
+    per = max(1, -(-count // shards))
+    tmp = output.with_name(f".{output.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    entries = _latest_entries(journal)
+    for k in range(shards):
+        part = tmp / f"part-{k:05d}{SHARD_SUFFIXES[fmt]}"
+        docs = [obj for _, obj in zip(range(per), entries)]
+        if fmt == "jsonl":
+            with open(part, "w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(obj, ensure_ascii=False) + "\n" for obj in docs)
+            continue
+        origin = [provenance_columns(obj.get("provenance") or {}) for obj in docs]
+        rows = [{**row, **o} for obj, o in zip(docs, origin) for row in obj.get("records", [])]
+        if fmt == "csv":
+            with open(part, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=RECORD_COLUMNS)
+                writer.writeheader()
+                writer.writerows(rows)
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.Table.from_pylist(rows, schema=_record_schema()), part)
+    old = output.with_name(f".{output.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if output.exists():
+        os.replace(output, old)
+    os.replace(tmp, output)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _finish(journal: Path, output: Path, fmt: str, shards: int = 0) -> None:
+    if shards:
+        _finish_shards(journal, output, fmt, shards)
+        return
     if fmt == "jsonl":
         with atomic_writer(output) as fh:
             # entries as _tagged_line wrote them: json.dumps gives back the same line
@@ -776,7 +836,8 @@ def write_agency_table(output: Path, fmt: str, path: Path) -> int:
     with the provenance columns of the line it came from, as CSV, Parquet or JSONL by ``path``'s
     suffix; returns the number of rows."""
 
-    source = Path(output) if fmt == "jsonl" else _journal_path(Path(output))
+    # (a sharded output, a folder, keeps its journal)
+    source = Path(output) if fmt == "jsonl" and not Path(output).is_dir() else _journal_path(Path(output))
     columns = [*AGENCY_COLUMNS, *PROVENANCE_COLUMNS]
     # the journal may hold an older result of a changed input: only the latest counts
     rows = [

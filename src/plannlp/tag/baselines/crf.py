@@ -31,6 +31,7 @@ from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence, segment
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
 from plannlp.tag.baselines import features as fx
+from plannlp.tag.baselines.poslexicon import LEXICON_FILE, PosLexicon, pos_lexicon
 from plannlp.tag.baselines.rules import agency_mentions, stacked_rules
 from plannlp.tag.baselines.structure import layout_features
 from plannlp.tag.baselines.targets import target_features
@@ -42,6 +43,7 @@ from plannlp.tag.training_data import SentenceCounts, tagged_sentences
 from plannlp.yamlconfig import settings_from_mapping
 
 SYSTEM = "crf"
+POS_LEXICON = "lexicon"  # pos: lexicon, each word's most frequent underthesea tag
 MODEL_FILE = "crf.crfsuite"
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class CrfSettings:
     c2: float = 0.1  # L2 penalty
     max_iterations: int = 150
     window: int = 2  # neighbouring words seen by each word's features
-    pos: bool = True  # underthesea POS tags as features
+    pos: bool | str = True  # POS tags as features: True underthesea's tagger, "lexicon" baselines.poslexicon, False none
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
     structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
     targets: bool = False  # clause geometry: distance to levels, opening verbs, boundaries (baselines.targets)
@@ -141,9 +143,13 @@ def sentence_features(
     settings: CrfSettings,
     clusters: Any = None,
     pos: Sequence[Sequence[str]] | None = None,
+    lexicon: PosLexicon | None = None,
 ) -> list[list[dict[str, Any]]]:
     """Feature rows of every sentence; ``clusters`` is a :class:`plannlp.tag.baselines.vectors.WordClusters`
-    (used when ``settings.clusters``), ``pos`` precomputed POS tags (cross-validation caches them)."""
+    (used when ``settings.clusters``), ``pos`` precomputed POS tags (cross-validation caches them),
+    ``lexicon`` the POS lexicon of ``pos: lexicon`` (a model's own copy; the shipped one by default)."""
+    if settings.pos == POS_LEXICON and lexicon is None:
+        lexicon = pos_lexicon()
     gazetteer = gazetteer_tags(text, sentences)
     rules = rule_tags(text, sentences) if settings.rule_features else [None] * len(sentences)
     layout = None
@@ -152,7 +158,12 @@ def sentence_features(
     rows = []
     for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
         words = [t.text for t in sentence.tokens]
-        tags = (pos[k] if pos is not None else pos_tags(words)) if settings.pos else None
+        if settings.pos == POS_LEXICON:
+            tags = lexicon.tags(words)  # type: ignore[union-attr]
+        elif settings.pos:
+            tags = pos[k] if pos is not None else pos_tags(words)
+        else:
+            tags = None
         feats = fx.token_features(words, tags, gaz, settings.window, rule)
         if layout is not None:
             for row, extra in zip(feats, layout[k]):
@@ -187,7 +198,7 @@ def featurise(docs: Sequence[Document], settings: CrfSettings, clusters: Any = N
     """Segment and featurise gold documents; training pairs are
     :func:`plannlp.tag.training_data.tagged_sentences` (of ``settings.labels``) with their features."""
 
-    analyses = [analysed(doc.text, settings.pos) for doc in docs]  # cached on disk: reruns skip underthesea
+    analyses = [analysed(doc.text, settings.pos is True) for doc in docs]  # cached on disk: reruns skip underthesea
     all_sentences = [a[0] for a in analyses]
     doc_X = [
         sentence_features(doc.text, sents, settings, clusters, pos)
@@ -210,12 +221,17 @@ class CrfTagger(Tagger):
 
     system = SYSTEM
 
-    def __init__(self, model_bytes: bytes, settings: CrfSettings, clusters: Any = None) -> None:
+    def __init__(
+        self, model_bytes: bytes, settings: CrfSettings, clusters: Any = None, lexicon: PosLexicon | None = None
+    ) -> None:
         import pycrfsuite
 
         self.model_bytes = model_bytes
         self.settings = settings
         self.clusters = clusters  # WordClusters when settings.clusters names a file
+        # pos: lexicon: the lexicon the model was trained with, saved in its folder, so that a
+        # rebuilt package lexicon does not change an older model's features
+        self.lexicon = (lexicon or pos_lexicon()) if settings.pos == POS_LEXICON else None
         self.labels = tuple(settings.labels)
         # crfsuite opens models from files only and reads the whole file in: the temporary file
         # goes again at once (one kept open was deleted by the first forked worker to exit). The
@@ -256,7 +272,7 @@ class CrfTagger(Tagger):
                 model_filename=str(path),
             )
             crf.fit(list(X), list(y))
-            return cls(path.read_bytes(), settings, clusters)
+            return cls(path.read_bytes(), settings, clusters)  # (pos: lexicon: the shipped lexicon)
 
     def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
         spans: list[Span] = []
@@ -277,7 +293,7 @@ class CrfTagger(Tagger):
         """The CRF's spans (scored by mean marginal probability) of each document; with
         ``record_years``, the rule YEARs that date the records these spans leave undated."""
         return [
-            self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, self.clusters))
+            self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, self.clusters, lexicon=self.lexicon))
             for doc, sents in zip(docs, sentences)
         ]
 
@@ -305,6 +321,10 @@ class CrfTagger(Tagger):
         if self.settings.clusters and self.clusters is not None:
             self.clusters.save(directory / self.settings.clusters)
             files["clusters"] = self.settings.clusters
+        if self.lexicon is not None:
+            with atomic_writer(directory / LEXICON_FILE) as fh:
+                fh.write(self.lexicon.to_text())
+            files["pos_lexicon"] = LEXICON_FILE
         return files
 
     @classmethod
@@ -314,7 +334,10 @@ class CrfTagger(Tagger):
         clusters = None
         if settings.clusters:
             clusters = load_clusters(str(record.file(directory, "clusters")))
-        return cls(record.file(directory, "model").read_bytes(), settings, clusters)
+        lexicon = None
+        if settings.pos == POS_LEXICON:
+            lexicon = PosLexicon.parse(record.file(directory, "pos_lexicon").read_text(encoding="utf-8"))
+        return cls(record.file(directory, "model").read_bytes(), settings, clusters, lexicon)
 
     @classmethod
     def load(cls, directory: str | Path) -> CrfTagger:
@@ -331,6 +354,15 @@ _CONFIG_KEYS = (
 )  # fmt: skip
 
 
+def pos_setting(value: Any) -> bool | str:
+    """A config's ``pos``: true (underthesea's tagger), false (none) or ``lexicon``."""
+    if isinstance(value, bool):
+        return value
+    if value == POS_LEXICON:
+        return POS_LEXICON
+    raise DataError(f"pos must be true, false or {POS_LEXICON!r}, not {value!r}")
+
+
 def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> CrfSettings:
     """The CrfSettings a training config asks for, but c1 and c2 (a grid when training, one value
     when cross-validating: the callers set them); the one reader of the feature flags, so that
@@ -338,7 +370,7 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
     return CrfSettings(
         max_iterations=int(config.get("max_iterations", 150)),
         window=int(config.get("window", 2)),
-        pos=bool(config.get("pos", True)),
+        pos=pos_setting(config.get("pos", True)),
         rule_features=bool(config.get("rule_features", False)),
         structure=bool(config.get("structure", False)),
         targets=bool(config.get("targets", False)),

@@ -97,7 +97,7 @@ class CrfFolds:
         self.docs = list(docs)
         self.sentences, self.rows = [], []
         for doc in self.docs:
-            sents, pos = analysed(doc.text, self.settings.pos)
+            sents, pos = analysed(doc.text, self.settings.pos is True)  # (a lexicon needs no tagger run)
             self.sentences.append(sents)
             self.rows.append(sentence_features(doc.text, sents, self.settings, self.clusters, pos))
         self.tagged = tagged_sentences(self.docs, self.sentences, self.settings.scheme, SentenceCounts(), self.settings.labels)

@@ -260,8 +260,15 @@ def _pieces(key: str, start: int, end: int) -> list[tuple[int, int, int]]:
 
 
 def _is_upper_line(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 4 and all(c.isupper() for c in letters)
+    """At least four letters, all upper case. (One pass that stops at the first lower-case
+    letter: most lines have one among their first characters.)"""
+    letters = 0
+    for c in line:
+        if c.isalpha():
+            if not c.isupper():
+                return False
+            letters += 1
+    return letters >= 4
 
 
 class RuleTagger(Tagger):
@@ -361,25 +368,31 @@ class RuleTagger(Tagger):
                 and any(line_agencies[max(0, i - _CELL_REACH) : i + _CELL_REACH + 1])
             )
             agencies_in_line = [] if recipients or upper else line_agencies[i]
-            line_has_role = bool(self._p.role.search(line))
             agency_cell = self._is_agency_cell(key, line_start, line_end, agencies_in_line)
+            line_has_role: bool | None = None  # searched for only when a piece holds an agency
             for start, end, sentence_start in _pieces(key, line_start, line_end):
                 piece = key[start:end]
-                list_cue = self._list_cue(key[sentence_start:start])
-                target_piece = self._figures_to_spans(key, start, end, section, list_cue, found)
+                target_piece = self._figures_to_spans(key, start, end, section, sentence_start, found)
                 for m in self._p.year.finditer(key, start, end):
                     if self._year_is_labelled(key, start, m, target_piece, year_cell):
                         found.append((*_trim(key, m.start(), m.end()), YEAR))
                 if _DATED_EVENT.match(piece):
                     continue  # "Ngày 12 tháng 6 năm 2025, Quốc hội ...": an event of the past
-                role_here = {
-                    "sentence": bool(self._p.role.search(piece)),
-                    "line": line_has_role,
-                    "none": True,
-                }[self.settings.agency_role]
-                for a_start, a_end in agencies_in_line:
-                    if start <= a_start < end and (role_here or agency_cell):
-                        found.append((a_start, a_end, AGENCY))
+                here = [(a, b) for a, b in agencies_in_line if start <= a < end]
+                if not here:
+                    continue  # (most pieces: no role cue is looked for, a scan of the piece saved)
+                if not agency_cell:
+                    if self.settings.agency_role == "sentence":
+                        role_here = bool(self._p.role.search(piece))
+                    elif self.settings.agency_role == "line":
+                        if line_has_role is None:
+                            line_has_role = bool(self._p.role.search(line))
+                        role_here = line_has_role
+                    else:
+                        role_here = True
+                    if not role_here:
+                        continue
+                found.extend((a_start, a_end, AGENCY) for a_start, a_end in here)
         return _resolve(found, key)
 
     def _section(self, line: str, section: str | None) -> str | None:
@@ -482,11 +495,15 @@ class RuleTagger(Tagger):
         start: int,
         end: int,
         section: str | None,
-        list_cue: bool,
+        sentence_start: int,
         found: list[tuple[int, int, str]],
     ) -> bool:
-        """Add the target figures of a piece (with their indicators) to ``found``; whether the piece is a target."""
+        """Add the target figures of a piece (with their indicators) to ``found``; whether the piece is a target.
+        ``sentence_start``: where the piece's sentence begins (its earlier items may carry a list cue)."""
         levels = [f for f in self._figures(key, start, end) if self._is_level(key, f, start)]
+        if not levels:
+            return False  # (most pieces: the list cue, a scan of the sentence so far, is not needed)
+        list_cue = self._list_cue(key[sentence_start:start])
         inner: set[int] = set()  # figures that belong to an indicator
         for i, (fig, nxt) in enumerate(zip(levels, levels[1:])):
             between = key[fig.end : nxt.start]

@@ -143,6 +143,22 @@ def analyse_lines(text: str) -> list[_Line]:
     prev_text = ""
     i = 0
     n = len(raw)
+    # whether each line can be a header cell and its column class: each header test below looks
+    # at the next ten lines, so the answers are kept (a function of the line alone)
+    header_cells: dict[int, tuple[bool, str | None]] = {}
+
+    def header_cell(j: int) -> tuple[bool, str | None]:
+        found = header_cells.get(j)
+        if found is None:
+            cell = text[raw[j][0] : raw[j][1]].strip()
+            # header cells are short, unmarked, and not sentences ("2. Mục tiêu cụ thể" is a heading)
+            if not cell or len(cell.split()) > 8 or cell.endswith((".", ";")) or _line_kind(cell) not in ("plain", "upper"):
+                found = (False, None)
+            else:
+                found = (True, _column_class(cell))
+            header_cells[j] = found
+        return found
+
     while i < n:
         start, end = raw[i]
         line = text[start:end]
@@ -154,11 +170,10 @@ def analyse_lines(text: str) -> list[_Line]:
         block = []
         j = i
         while j < n and len(block) < 10:
-            cell = text[raw[j][0] : raw[j][1]].strip()
-            # header cells are short, unmarked, and not sentences ("2. Mục tiêu cụ thể" is a heading)
-            if not cell or len(cell.split()) > 8 or cell.endswith((".", ";")) or _line_kind(cell) not in ("plain", "upper"):
+            is_cell, cls = header_cell(j)
+            if not is_cell:
                 break
-            block.append(_column_class(cell))
+            block.append(cls)
             j += 1
         known = sum(c is not None for c in block)
         if len(block) >= 3 and known >= 2 and any(c in ("lead", "coord", "time", "target", "content") for c in block):
@@ -247,12 +262,19 @@ def layout_features(text: str, sentences: Sequence[Sentence]) -> list[list[Featu
         rows = []
         marker = _MARKER_PREFIX.match(text, line.start, line.end)
         content_start = marker.end() if marker else line.start
+        first_open = True  # no text yet between the line's content start and the word
         for token in sentence.tokens:
             feats = dict(common)
             if line.inline_column is not None and token.start >= line.inline_column[0]:
                 feats["T.col"] = line.inline_column[1]
-            if token.start >= content_start and not text[content_start : token.start].strip():
-                feats["L.first"] = True  # the first word of the line's text, after its list marker
+            # the first word of the line's text, after its list marker; once the text before a
+            # word is not blank, it is not for any later word either (it only grows), so the
+            # test is not repeated over the whole line for every word
+            if first_open and token.start >= content_start:
+                if text[content_start : token.start].strip():
+                    first_open = False
+                else:
+                    feats["L.first"] = True
             rows.append(feats)
         out.append(rows)
     return out

@@ -112,15 +112,37 @@ def _strongest(kinds: Sequence[str]) -> str:
     return best
 
 
+@lru_cache(maxsize=200_000)
+def _lower_key(word: str) -> str:
+    return text_key(word).lower()
+
+
 def target_features(words: Sequence[str], rule: Sequence[str] | None = None) -> list[Features]:
-    """Per word of one sentence: the clause features of the module docstring (names ``X.*``)."""
-    lowers = [text_key(w).lower() for w in words]
+    """Per word of one sentence: the clause features of the module docstring (names ``X.*``).
+
+    Linear in the sentence: the strongest boundary between a word and its nearest level on each
+    side is carried along in one sweep from each end (no level lies between a word and its nearest
+    one), instead of being looked up afresh for every word (quadratic in long sentences)."""
+    lowers = [_lower_key(w) for w in words]
     kinds = _kinds(lowers, words, rule)
     n = len(words)
-    levels = [i for i, k in enumerate(kinds) if k == "N"]
+    # right to left: for each word, the strongest kind strictly between it and the next level
+    # (ties are the same kind: strengths differ) and that level's index
+    right_cross: list[str] = [""] * n
+    right_level: list[int | None] = [None] * n
+    run, level = "", None
+    for i in range(n - 1, -1, -1):
+        right_cross[i], right_level[i] = run, level
+        k = kinds[i]
+        if k == "N":
+            run, level = "", i
+        elif k in _STRENGTH and _STRENGTH[k] > _STRENGTH[run]:
+            run = k
     rows: list[Features] = []
     clause_start = 0
     last_open = -1
+    prev: int | None = None  # the nearest level on the left
+    left_cross, left_via = "", False  # strongest kind and any linking word since that level
     for i in range(n):
         if i > 0 and kinds[i - 1] == ";":
             clause_start = i
@@ -133,35 +155,32 @@ def target_features(words: Sequence[str], rule: Sequence[str] | None = None) -> 
         feats["X.cpos"] = bucket(pos + 1) if pos else "0"
         # the nearest level on each side
         left = right = "none"
-        prev = next((j for j in reversed(levels) if j < i), None)
-        nxt = next((j for j in levels if j > i), None)
+        nxt = right_level[i]
         if prev is not None and k != "N":
-            between = kinds[prev + 1 : i]
-            cross = _strongest(between)
-            if cross != ";":
-                via = "L" if "L" in between else ""
-                left = f"{bucket(i - prev)}{cross}{via}"
+            if left_cross != ";":
+                left = f"{bucket(i - prev)}{left_cross}{'L' if left_via else ''}"
         if nxt is not None and k != "N":
-            between = kinds[i + 1 : nxt]
-            cross = _strongest(between)
+            cross = right_cross[i]
             if cross != ";":
-                j = nxt - 1
-                via = ""
-                while j > i and kinds[j] in ("L", "O"):
-                    via = "L"
-                    j -= 1
+                via = "L" if nxt - 1 > i and kinds[nxt - 1] in ("L", "O") else ""
                 right = f"{bucket(nxt - i)}{cross}{via}"
         feats["X.lnum"] = left
         feats["X.rnum"] = right
         feats["X.lr"] = f"{left}|{right}"
         # the nearest opening verb in the clause
         if last_open >= 0 and k != "O":
-            has_level = any(kinds[j] == "N" for j in range(last_open + 1, i))
+            has_level = prev is not None and prev > last_open  # a level between it and this word
             feats["X.open"] = bucket(i - last_open) + ("N" if has_level else "")
             feats["X.open|r"] = f"{feats['X.open']}|{right}"
         if k == "O":
             last_open = i
         rows.append(feats)
+        if k == "N":
+            prev, left_cross, left_via = i, "", False
+        else:
+            if k in _STRENGTH and _STRENGTH[k] > _STRENGTH[left_cross]:
+                left_cross = k
+            left_via = left_via or k == "L"
     return rows
 
 

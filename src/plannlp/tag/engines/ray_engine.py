@@ -44,6 +44,7 @@ from plannlp.tag.batch import (
     WHOLE_LAYER_CHARS,
     TagSummary,
     _finish,
+    check_shards,
     _journal_path,
     _inputs,
     _output_lock,
@@ -223,13 +224,18 @@ def tag_files_ray(
     max_bytes: int = DEFAULT_MAX_BYTES,
     piece_chars: int = PIECE_CHARS,
     fresh: bool = False,
+    shards: int = 0,
 ) -> TagSummary:
-    """:func:`plannlp.tag.batch.tag_files` on Ray Data; see the module docstring."""
+    """:func:`plannlp.tag.batch.tag_files` on Ray Data; see the module docstring. ``shards``: write
+    ``output`` as a folder of that many files (``part-00000.parquet`` ...), one per worker by default
+    on the command line, for readers that load a folder in parallel; the journal beside it is the
+    resume point, as for one file."""
     ray = require_ray()
     check_options(fmt, max_bytes, piece_chars)
     if workers < 1:
         raise DataError("--workers must be at least 1")
     output = Path(output)
+    check_shards(output, shards)
     sources = expand_inputs(inputs)
     if STDIN in sources:
         raise DataError("--engine ray reads files (on a file system every node sees), not stdin")
@@ -262,7 +268,7 @@ def tag_files_ray(
         finally:
             if started_here:
                 ray.shutdown()
-        _finish(journal, output, fmt)
+        _finish(journal, output, fmt, shards)
     return summary
 
 
