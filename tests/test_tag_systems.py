@@ -25,7 +25,7 @@ FAST = CrfSettings(c1=0.0, c2=0.01, max_iterations=30, pos=False)
 
 
 def test_the_registry_holds_one_value_per_system_with_its_load_and_train():
-    assert set(SYSTEMS) == {"rules", "crf", "transformer", "bilstm", "combined"}
+    assert set(SYSTEMS) == {"rules", "crf", "crf-stacked", "transformer", "bilstm", "combined"}
     for name, system in SYSTEMS.items():
         assert isinstance(system, System) and system.name == name
     assert SYSTEMS["crf"].load == CrfTagger.from_record and SYSTEMS["rules"].load == RuleTagger.from_record
@@ -251,7 +251,7 @@ def test_each_cross_validated_system_has_a_fold_system_and_an_unknown_one_is_ref
     from plannlp.tag.baselines.folds import CombinedFolds, RuleFolds
     from plannlp.tag.systems import FOLD_SYSTEMS, fold_system
 
-    assert set(FOLD_SYSTEMS) == {"rules", "crf", "combined", "bilstm", "heldout"}
+    assert set(FOLD_SYSTEMS) == {"rules", "crf", "crf-stacked", "combined", "bilstm", "heldout"}
     combined = fold_system({"system": "combined", "primary": {"system": "rules"}, "secondary": {"system": "rules"}})
     # the combination's parts come from the same registry
     assert isinstance(combined, CombinedFolds) and isinstance(combined.primary, RuleFolds) and isinstance(combined.secondary, RuleFolds)

@@ -176,7 +176,7 @@ def stack_features(
                 counts[_label(tags[i])] -= 1  # the word's own tag is p1[0]: the others only
                 total = sum(counts.values())
                 if total > 0:
-                    label, c = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+                    label, c = max(counts.items(), key=lambda kv: (kv[1], kv[0] != "O", kv[0]))  # a tie goes to a label
                     if c > 0:
                         rows[i]["dw"] = f"{label}|{'all' if c == total else 'most' if 2 * c > total else 'some'}"
                         if label != "O":
