@@ -38,8 +38,7 @@ from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
-from plannlp.tag.baselines.crf import _CONFIG_KEYS as CRF_CONFIG_KEYS
-from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, sentence_features, settings_from_config
+from plannlp.tag.baselines.crf import _CONFIG_KEYS, CrfSettings, CrfTagger, sentence_features, settings_from_config
 from plannlp.tag.baselines.features import text_key
 from plannlp.tag.baselines.targets import bucket, lists
 from plannlp.tag.baselines.wordcache import analysed
@@ -339,7 +338,7 @@ class StackedTagger(Tagger):
 # ---------------------------------------------------------------------------------------------
 # Settings from a config, training, cross-validation
 
-CONFIG_KEYS = (*CRF_CONFIG_KEYS, "inner_folds", "first_max_iterations", "stack")
+CONFIG_KEYS = (*_CONFIG_KEYS, "inner_folds", "first_max_iterations", "stack")
 
 
 def _one(config: dict[str, Any], name: str, default: float) -> float:
