@@ -93,3 +93,12 @@ def test_cards_name_data_files_by_their_repository_path(tmp_path):
     card = ModelCard.load(write_model_card(folder))
     assert card.data.datasets == ["corpus/gold/train.jsonl"] and card.data.pipeline_tag == "text-classification"
     assert sorted(r.metric_value for r in card.data.eval_results) == [0.7, 0.8]
+
+
+def test_a_stacked_crf_card_is_a_tagger_card(tmp_path):
+    # the stacked CRF may become models/default: its card must say how to tag with it
+    folder = tmp_path / "stacked"
+    RunRecord(system="crf-stacked", labels=("YEAR",), files={"first": "first.crfsuite", "second": "second.crfsuite"}).write(folder)
+    card = ModelCard.load(write_model_card(folder))
+    _check(card, "crf-stacked", "token-classification", "plannlp")
+    assert "plannlp tag PLANS... --model" in card.text

@@ -16,8 +16,10 @@ from plannlp.runrecord import RECORD_FORMAT, RunRecord, code_revision
 from plannlp.tag.baselines.combine import CombinedTagger
 from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, featurise
 from plannlp.tag.baselines.rules import RuleTagger
+from plannlp.tag.baselines.stacked import StackedTagger, StackSettings, first_pass, merged_rows, stack_features
 from plannlp.tag.contract import System, Tagger
 from plannlp.tag.systems import SYSTEMS, load_config, load_tagger, read_manifest, register, train
+from plannlp.tag.training_data import SentenceCounts, tagged_sentences
 
 DATA = Path(__file__).parent / "data" / "baselines"
 TINY = DATA / "tiny.jsonl"
@@ -25,7 +27,7 @@ FAST = CrfSettings(c1=0.0, c2=0.01, max_iterations=30, pos=False)
 
 
 def test_the_registry_holds_one_value_per_system_with_its_load_and_train():
-    assert set(SYSTEMS) == {"rules", "crf", "transformer", "bilstm", "combined"}
+    assert set(SYSTEMS) == {"rules", "crf", "crf-stacked", "transformer", "bilstm", "combined"}
     for name, system in SYSTEMS.items():
         assert isinstance(system, System) and system.name == name
     assert SYSTEMS["crf"].load == CrfTagger.from_record and SYSTEMS["rules"].load == RuleTagger.from_record
@@ -138,6 +140,16 @@ def _tiny_bilstm(docs):
     return BilstmTagger.fit([inputs[t.doc_index][t.sentence_index] for t in used], [list(t.tags) for t in used], fast, vectors)
 
 
+def _stacked_training(data, first):
+    """The tiny fixture's training sentences with the second-pass features of ``first``'s tags."""
+    extra = {}
+    for k, (sents, rows) in enumerate(zip(data.sentences, data.doc_X)):
+        extra[k] = stack_features([[t.text for t in s.tokens] for s in sents], first_pass(first, rows), StackSettings())
+    used = tagged_sentences(data.docs, data.sentences, "BIO", SentenceCounts())
+    X = [merged_rows([data.doc_X[t.doc_index][t.sentence_index]], [extra[t.doc_index][t.sentence_index]])[0] for t in used]
+    return X, [list(t.tags) for t in used]
+
+
 @pytest.fixture
 def every_system(tiny_tagger_factory) -> dict[str, Tagger]:
     docs = list(read_documents(TINY))
@@ -149,6 +161,8 @@ def every_system(tiny_tagger_factory) -> dict[str, Tagger]:
         "transformer": tiny_tagger_factory(),
         "bilstm": _tiny_bilstm(docs),
         "combined": CombinedTagger(crf_tagger, RuleTagger(), ["VALUE", "YEAR"]),
+        # the stacked CRF's two passes: the same tiny CRF twice is enough for the contract
+        "crf-stacked": StackedTagger(crf_tagger, CrfTagger.fit(*_stacked_training(data, crf_tagger), FAST), StackSettings()),
     }
     assert set(taggers) == set(SYSTEMS)  # a new system must join this contract test
     return taggers
@@ -251,7 +265,7 @@ def test_each_cross_validated_system_has_a_fold_system_and_an_unknown_one_is_ref
     from plannlp.tag.baselines.folds import CombinedFolds, RuleFolds
     from plannlp.tag.systems import FOLD_SYSTEMS, fold_system
 
-    assert set(FOLD_SYSTEMS) == {"rules", "crf", "combined", "bilstm", "heldout"}
+    assert set(FOLD_SYSTEMS) == {"rules", "crf", "crf-stacked", "combined", "bilstm", "heldout"}
     combined = fold_system({"system": "combined", "primary": {"system": "rules"}, "secondary": {"system": "rules"}})
     # the combination's parts come from the same registry
     assert isinstance(combined, CombinedFolds) and isinstance(combined.primary, RuleFolds) and isinstance(combined.secondary, RuleFolds)

@@ -26,6 +26,7 @@ END = "<!-- plannlp:card:end -->"
 PIPELINE_TAGS = {
     "rules": "token-classification",
     "crf": "token-classification",
+    "crf-stacked": "token-classification",
     "transformer": "token-classification",
     "roles": "text-classification",
     "links": "text-classification",  # a target-body pair classifier
@@ -116,7 +117,7 @@ def card_metadata(record: RunRecord, name: str):
 
 
 def _usage(record: RunRecord, folder: str) -> str:
-    if record.system in ("rules", "crf", "transformer"):
+    if record.system in ("rules", "crf", "crf-stacked", "transformer"):
         lines = [f"plannlp tag PLANS... --model {folder} -o tagged.jsonl", f"plannlp evaluate GOLD.jsonl --model {folder}"]
         text = "```bash\n" + "\n".join(lines) + "\n```\n"
         if record.system == "transformer":

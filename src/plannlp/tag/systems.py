@@ -21,7 +21,7 @@ from plannlp.evaluate.crossval import FoldSystem
 from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
 from plannlp.tag import links as links_model
 from plannlp.tag import roles as roles_model
-from plannlp.tag.baselines import combine, crf, folds, rules
+from plannlp.tag.baselines import combine, crf, folds, rules, stacked
 from plannlp.tag.contract import System, Tagger
 from plannlp.tag.neural import bilstm
 from plannlp.tag.neural import tagger as transformer
@@ -49,6 +49,14 @@ def register(system: System) -> System:
 
 register(System("rules", rules.RuleTagger.from_record, rules.train_from_config, "pattern rules and a lexicon"))
 register(System("crf", crf.CrfTagger.from_record, crf.train_from_config, "linear-chain CRF over words"))
+register(
+    System(
+        "crf-stacked",
+        stacked.StackedTagger.from_record,
+        stacked.train_from_config,
+        "two-pass CRF: the second sees the first's cross-fitted predictions",
+    )
+)
 register(
     System(
         "transformer",
@@ -123,6 +131,7 @@ def _combined_folds(config: dict[str, Any], config_path: Path | None) -> FoldSys
 FOLD_SYSTEMS: dict[str, Callable[[dict[str, Any], Path | None], FoldSystem]] = {
     "rules": folds.rules_folds,
     "crf": folds.crf_folds,
+    "crf-stacked": stacked.stacked_folds,
     "combined": _combined_folds,
     "bilstm": bilstm.bilstm_folds,
     "heldout": folds.heldout_folds,

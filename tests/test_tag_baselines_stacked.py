@@ -1,0 +1,173 @@
+"""The stacked (two-pass) CRF: second-pass features, cross-fitting, training, save/load."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+
+from plannlp.data import DataError, Document
+from plannlp.io import read_documents
+from plannlp.runrecord import RunRecord
+from plannlp.tag.baselines import stacked
+from plannlp.tag.baselines.crf import CrfSettings
+from plannlp.tag.baselines.stacked import StackedTagger, StackSettings, cross_fitted_tags, inner_folds, stack_features
+from plannlp.tag.systems import fold_system, load_tagger, train
+
+DATA = Path(__file__).parent / "data" / "baselines"
+FAST = CrfSettings(c1=0.0, c2=0.01, max_iterations=40, pos=False)
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[Document]:
+    return list(read_documents(DATA / "tiny.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def prepared(docs: list[Document]) -> stacked.Prepared:
+    return stacked.prepare(docs, FAST)
+
+
+@pytest.fixture(scope="module")
+def trained(prepared: stacked.Prepared) -> StackedTagger:
+    d = prepared
+    return stacked.fit_stacked(range(len(d.docs)), d.sentences, d.rows, d.tagged, FAST, FAST, StackSettings())
+
+
+def test_features_see_the_window_the_clause_and_the_distance_to_a_value() -> None:
+    words = [["Phấn đấu", "đạt", "95", "%", ";", "Sở Y tế", "chủ trì"]]
+    tags = ["O", "O", "B-VALUE", "I-VALUE", "O", "B-AGENCY", "O"]
+    rows = stack_features(words, [(tags, [0.99, 0.6, 0.9, 0.9, 1.0, 0.4, 1.0])], StackSettings())[0]
+    assert rows[1]["p1[1]"] == "B-VALUE" and rows[1]["p1[2]"] == "I-VALUE" and rows[0]["p1[-1]"] == "BOS"
+    assert rows[1]["p1m"] == "O|<.8" and rows[5]["p1m"] == "B-AGENCY|<.5"
+    assert rows[0]["vR"] == "2" and "vL" not in rows[0] and rows[6]["vL"] == "3"
+    # ";" closes the first clause: the agency's clause holds no VALUE, the sentence does
+    assert rows[0]["c_has:VALUE"] and "c_has:AGENCY" not in rows[0]
+    assert rows[6]["c_has:AGENCY"] and "c_has:VALUE" not in rows[6] and rows[6]["s_has:VALUE"]
+
+
+def test_document_features_carry_a_span_string_to_its_other_places() -> None:
+    words = [["Sở Y tế", "chủ trì"], ["giao", "Sở Y tế", "thực hiện"], ["Sở Y tế"]]
+    first = [(["B-AGENCY", "O"], [1.0, 1.0]), (["O", "O", "O"], [1.0] * 3), (["O"], [1.0])]
+    rows = stack_features(words, first, StackSettings())
+    # the missed occurrences learn that the same string was an AGENCY elsewhere
+    assert rows[1][1]["ds:AGENCY"] == "B" and rows[1][1]["ds:AGENCY|p1"] == "B|O" and rows[2][0]["ds:AGENCY"] == "B"
+    # the tagged occurrence itself has no other tagged place: nothing of its own label leaks back
+    assert "ds:AGENCY" not in rows[0][0]
+    # word-level majority of the others: for the first place, both others are O
+    assert rows[0][0]["dw"] == "O|all" and rows[1][1]["dw"] == "AGENCY|some"
+    assert "dw" not in rows[0][1]  # "chủ trì" occurs once
+    off = stack_features(words, first, StackSettings(document=False, context=False, marginals=False))
+    assert not any(k.startswith(("ds", "dw", "s_has", "c_has", "p1m")) for s in off for r in s for k in r)
+
+
+def test_inner_folds_partition_the_training_documents() -> None:
+    folds = inner_folds([7, 3, 5, 1, 9], 2, seed=0)
+    assert sorted(i for f in folds for i in f) == [1, 3, 5, 7, 9] and not set(folds[0]) & set(folds[1])
+    assert folds == inner_folds([1, 3, 5, 7, 9], 2, seed=0)  # seeded, independent of input order
+    with pytest.raises(DataError, match="at least 2"):
+        inner_folds([1, 2], 1, 0)
+
+
+class _Model:
+    """Stands in for pycrfsuite's tagger: tags every word O."""
+
+    def set(self, row):
+        self.n = len(row)
+
+    def tag(self):
+        return ["O"] * self.n
+
+    def marginal(self, tag, i):
+        return 1.0
+
+
+def test_cross_fitting_never_fits_on_the_document_it_tags() -> None:
+    fitted_on: list[set[int]] = []
+
+    def fit(docs):
+        fitted_on.append(set(docs))
+        return dataclasses.make_dataclass("T", [("_model", object)])(_Model())
+
+    train = [0, 2, 3, 5, 8, 9]
+    rows = {i: [[{"w": "x"}]] for i in train}
+    out = cross_fitted_tags(train, rows, fit, StackSettings(inner_folds=3))
+    assert sorted(out) == train and len(fitted_on) == 3
+    folds = inner_folds(train, 3, 0)
+    for held, seen in zip(folds, fitted_on):
+        assert not seen & set(held) and seen | set(held) == set(train)
+
+
+def test_fit_stacked_cross_fits_on_other_documents_only(prepared: stacked.Prepared, monkeypatch) -> None:
+    # the real fitter, watched: every first-pass model but the final one excludes the documents it tags
+    seen: list[set[int]] = []
+    real = stacked.cross_fitted_tags
+
+    def watched(train, rows, fit, settings):
+        def spy(docs):
+            seen.append(set(docs))
+            return fit(docs)
+
+        return real(train, rows, spy, settings)
+
+    monkeypatch.setattr(stacked, "cross_fitted_tags", watched)
+    d = prepared
+    train = list(range(12))
+    stacked.fit_stacked(train, d.sentences, d.rows, d.tagged, FAST, FAST, StackSettings())
+    for held, fitted in zip(inner_folds(train, 2, 0), seen):
+        assert not fitted & set(held)
+
+
+def test_the_stacked_crf_learns_the_fixture_and_reloads_identically(docs, trained, tmp_path) -> None:
+    from plannlp.evaluate import evaluate
+
+    predicted = trained.predict(docs)
+    assert evaluate(docs, predicted, bootstrap=0).to_json()["strict"]["micro"]["f1"] >= 0.95
+    trained.save(tmp_path / "m")
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"plannlp.json", "first.crfsuite", "second.crfsuite"}
+    again = load_tagger(tmp_path / "m")
+    assert isinstance(again, StackedTagger) and again.stack == trained.stack
+    assert [d.spans for d in again.predict(docs)] == [d.spans for d in predicted]
+
+
+def test_train_from_a_config_and_cross_validate(docs, tmp_path) -> None:
+    config = {
+        "system": "crf-stacked",
+        "train_file": str(DATA / "tiny.jsonl"),
+        "dev_file": str(DATA / "tiny.jsonl"),
+        "output_dir": str(tmp_path / "stacked"),
+        "c1": 0.0,
+        "c2": 0.01,
+        "max_iterations": 40,
+        "first_max_iterations": 20,
+        "inner_folds": 2,
+        "pos": False,
+    }
+    path = tmp_path / "stacked.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    out = train(path)
+    record = RunRecord.read(out)
+    assert record.system == "crf-stacked" and record.metrics["dev_strict_micro_f1"] >= 0.9  # dev is the training file
+    assert record.settings["first"]["max_iterations"] == 20 and record.settings["second"]["max_iterations"] == 40
+    folds = fold_system(config)
+    folds.prepare(docs)
+    held = folds.fit_predict(list(range(4, len(docs))), [0, 1, 2, 3])
+    assert [d.id for d in held] == [d.id for d in docs[:4]] and all(d.spans for d in held)
+
+
+def test_config_errors(tmp_path) -> None:
+    with pytest.raises(DataError, match="unknown keys"):
+        stacked.train_from_config({"system": "crf-stacked", "epochs": 2}, tmp_path / "x.yaml")
+    with pytest.raises(DataError, match="clusters"):
+        stacked.settings_of({"clusters": "vectors.yaml"}, ("VALUE",))
+    with pytest.raises(DataError, match="not a grid"):
+        stacked.settings_of({"c1": [0.1, 0.2]}, ("VALUE",))
+
+
+def test_both_passes_must_share_their_features(trained) -> None:
+    other = dataclasses.replace(trained.second.settings, window=1)
+    second = type(trained.second)(trained.second.model_bytes, other)
+    with pytest.raises(DataError, match="same feature settings"):
+        StackedTagger(trained.first, second, trained.stack)
