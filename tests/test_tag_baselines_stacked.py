@@ -11,6 +11,7 @@ import yaml
 from plannlp.data import DataError, Document
 from plannlp.io import read_documents
 from plannlp.runrecord import RunRecord
+from plannlp.tag.baselines import crf as crf_module
 from plannlp.tag.baselines import stacked
 from plannlp.tag.baselines.crf import CrfSettings
 from plannlp.tag.baselines.stacked import StackedTagger, StackSettings, cross_fitted_tags, inner_folds, stack_features
@@ -171,3 +172,17 @@ def test_both_passes_must_share_their_features(trained) -> None:
     second = type(trained.second)(trained.second.model_bytes, other)
     with pytest.raises(DataError, match="same feature settings"):
         StackedTagger(trained.first, second, trained.stack)
+
+
+def test_record_years_apply_to_the_second_pass_only_behind_their_flag(docs, trained, monkeypatch) -> None:
+    # the default config sets record_years on a stacked CRF: its output step must be the CRF's own
+    # (CrfTagger.document_spans), or the setting would be saved in the run record and never applied
+    seen: list[str] = []
+    monkeypatch.setattr(crf_module, "date_records", lambda doc, spans: seen.append(doc.id) or list(spans))
+    plain = trained.predict(docs[:1])
+    assert seen == []
+    second = type(trained.second)(trained.second.model_bytes, dataclasses.replace(trained.second.settings, record_years=True))
+    first = type(trained.first)(trained.first.model_bytes, dataclasses.replace(trained.first.settings, record_years=True))
+    on = StackedTagger(first, second, trained.stack)
+    assert on.predict(docs[:1])[0].spans == plain[0].spans
+    assert seen == [docs[0].id]

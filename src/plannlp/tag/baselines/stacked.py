@@ -307,13 +307,16 @@ class StackedTagger(Tagger):
     def tags(self) -> tuple[str, ...]:
         return self.second.tags
 
-    def spans_from_rows(self, sentences: Sequence[Sentence], rows: Rows) -> list[Span]:
+    def document_spans(self, doc: Document, sentences: Sequence[Sentence], rows: Rows) -> list[Span]:
+        """One document's output spans: the second pass's, through the CRF's own output step
+        (``CrfTagger.document_spans``, so ``record_years`` applies here as for the plain CRF), for
+        prediction, dev scoring and cross-validation alike."""
         extra = stack_features(_words(sentences), first_pass(self.first, rows, self.stack.marginals), self.stack)
-        return self.second._spans(sentences, merged_rows(rows, extra))
+        return self.second.document_spans(doc, sentences, merged_rows(rows, extra))
 
     def predict_spans(self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]) -> list[list[Span]]:
         return [
-            self.spans_from_rows(sents, sentence_features(doc.text, sents, self.settings, None))
+            self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, None))
             for doc, sents in zip(docs, sentences)
         ]
 
@@ -397,7 +400,7 @@ class StackedFolds:
         d = self.data
         tagger = fit_stacked(train, d.sentences, d.rows, d.tagged, self.first, self.second, self.stack)
         return [
-            Document(d.docs[i].id, d.docs[i].text, tuple(tagger.spans_from_rows(d.sentences[i], d.rows[i])), meta=d.docs[i].meta)
+            Document(d.docs[i].id, d.docs[i].text, tuple(tagger.document_spans(d.docs[i], d.sentences[i], d.rows[i])), meta=d.docs[i].meta)
             for i in test
         ]
 
@@ -423,7 +426,7 @@ def train_from_config(config: dict[str, Any], config_path: Path, scorer: Scorer 
     tagger = fit_stacked(range(len(train_docs)), data.sentences, data.rows, data.tagged, first_settings, second_settings, stack)
     dev = prepare(dev_docs, second_settings)
     predicted = [
-        Document(doc.id, doc.text, tuple(tagger.spans_from_rows(s, r)), meta=doc.meta)
+        Document(doc.id, doc.text, tuple(tagger.document_spans(doc, s, r)), meta=doc.meta)
         for doc, s, r in zip(dev.docs, dev.sentences, dev.rows)
     ]
     dev_score = scorer(dev_docs, predicted)
