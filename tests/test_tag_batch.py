@@ -8,7 +8,9 @@ import pytest
 
 from plannlp.data import DataError, Document
 from plannlp.tag.baselines.rules import RuleTagger
+from plannlp.runrecord import RunRecord
 from plannlp.tag.batch import expand_inputs, tag, tag_files
+from plannlp.tag.systems import DEFAULT_MODEL
 
 PLAN = (
     "KẾ HOẠCH\n"
@@ -250,10 +252,11 @@ def test_another_model_refuses_to_continue_unless_fresh(plans, rules_model, tmp_
     tag_files([str(plans)], out, model=rules_model, n_jobs=1, progress=False)
     assert {r["meta"]["model"]["system"] for r in _rows(out)} == {"rules"}
     with pytest.raises(DataError, match="another model.*--fresh"):
-        tag_files([str(plans)], out, model=None, n_jobs=1, progress=False)  # the default CRF
+        tag_files([str(plans)], out, model=None, n_jobs=1, progress=False)  # the embedded default
     redone = tag_files([str(plans)], out, model=None, n_jobs=1, progress=False, fresh=True)
     assert (redone.tagged, redone.skipped) == (2, 0)
-    assert {r["meta"]["model"]["system"] for r in _rows(out)} == {"crf"}
+    # whatever system the default is today, every row now names it and none the rule tagger
+    assert {r["meta"]["model"]["system"] for r in _rows(out)} == {RunRecord.read(DEFAULT_MODEL).system} != {"rules"}
 
 
 def _stdin(monkeypatch, data: bytes):
