@@ -181,3 +181,27 @@ def test_learned_linker_keeps_its_decoding_settings(tmp_path):
     loaded = LinkModel.load(tmp_path)
     assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone) == (0.3, 0.0, 0.5, True)
     assert loaded.link(DOC).links == model.link(DOC).links
+
+
+def test_an_abbreviation_matches_the_words_it_stands_for():
+    # resources/link_cues.json "aliases": the target's BHYT is the task's bảo hiểm y tế
+    text = (
+        "Phấn đấu tỷ lệ bao phủ BHYT đạt 95%.\n"
+        "1. Sở Nội vụ chủ trì tuyển dụng viên chức.\n"
+        "2. Bảo hiểm xã hội tỉnh chủ trì cấp thẻ bảo hiểm y tế cho người dân.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("tỷ lệ bao phủ BHYT", "INDICATOR", None),
+        ("Sở Nội vụ", "AGENCY", "lead"), ("Bảo hiểm xã hội tỉnh", "AGENCY", "lead"),
+    )  # fmt: skip
+    assert _linked(doc) == {"tỷ lệ bao phủ BHYT": ["Bảo hiểm xã hội tỉnh"]}
+
+
+def test_the_linker_knows_how_many_targets_a_task_is_the_best_match_of():
+    # a generic duty line that tops every target is weaker evidence than a task that tops one
+    from plannlp.tag.links import _pairs
+
+    by_target = {DOC.span_text(ind): {b.key: f for b, f, _ in rows} for ind, rows in _pairs(DOC)}
+    lao = by_target["dân số tham gia bảo hiểm y tế"]["bảo hiểm xã hội tỉnh"]
+    assert lao["task_best_for=1"] == 1.0  # its task is the best match of this target alone

@@ -57,6 +57,8 @@ def link_cues() -> dict[str, Any]:
         "cell_prefixes": tuple(sorted((fold(p) for p in cues["cell_prefixes"]), key=len, reverse=True)),
         "heading_prefixes": tuple(sorted((fold(p) for p in cues["heading_prefixes"]), key=len, reverse=True)),
         "heading_fillers": frozenset(w for p in cues["heading_fillers"] for w in fold(p).split()),
+        # an abbreviation stands for its words (BHYT: bảo hiểm y tế), so either spelling matches
+        "aliases": {blind_syllables(k)[0]: tuple(blind_syllables(v)) for k, v in cues.get("aliases", {}).items()},
     }
 
 
@@ -82,8 +84,10 @@ def _marker_style(line: str) -> str:
 def content_syllables(text: str) -> list[str]:
     """The syllables of ``text`` that say what a target measures: diacritic-, case- and
     form-blind (:func:`plannlp.text.blind_syllables`), stop syllables and numbers dropped."""
-    stop = link_cues()["stop"]
-    return [w for w in blind_syllables(text) if w not in stop and not w.isdigit()]
+    cues = link_cues()
+    stop, aliases = cues["stop"], cues["aliases"]
+    words = [x for w in blind_syllables(text) for x in aliases.get(w, (w,))]
+    return [w for w in words if w not in stop and not w.isdigit()]
 
 
 def _bigrams(words: Sequence[str]) -> set[tuple[str, str]]:
@@ -413,6 +417,9 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
             if task.start <= indicator.start < task.end:
                 f["task_holds_target"] = 1.0
             f[f"task_dist={_bucket(abs(task.start - indicator.start) / 500)}"] = 1.0
+            # a task that is the best match of many targets (a generic duty list) names none of
+            # them in particular (with the aliases, CV link F1 0.547 -> 0.574: experiments/RESPONSIBILITY.md)
+            f[f"task_best_for={_bucket(ctx.get('best_for', {}).get(id(task), 0))}"] = 1.0
             mean = ctx.get("task_mean", {}).get(id(task))
             if mean is not None:
                 f["specific"] = ov - mean
@@ -467,6 +474,13 @@ def _pairs(doc: Document):
     words = [content_syllables(doc.span_text(s)) for s in indicators]
     scores = [[_task_score(matcher, w, t) for t in tasks] for w in words]
     ctx["task_mean"] = {id(t): sum(row[j] for row in scores) / len(scores) for j, t in enumerate(tasks)} if scores else {}
+    # how many targets each task is the best match of (ties: the first task)
+    best_for: dict[int, int] = {}
+    for row in scores:
+        if row and max(row) > 0:
+            j = max(range(len(row)), key=lambda j: row[j])
+            best_for[id(tasks[j])] = best_for.get(id(tasks[j]), 0) + 1
+    ctx["best_for"] = best_for
     # the spec's rule, made concrete by link_targets, is one more piece of evidence for the model
     ruled = {(link.indicator, body_key(doc.text[link.agency[0] : link.agency[1]])) for link in link_targets(doc, 0.5).links}
     for indicator in indicators:
