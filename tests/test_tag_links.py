@@ -176,10 +176,10 @@ def test_learned_linker_keeps_its_decoding_settings(tmp_path):
     from plannlp.tag.links import LinkModel, train_links
 
     base = train_links([link_targets(DOC)] * 4, c=10.0)
-    model = LinkModel(base.model, 0.3, 0.0, {}, 0.5, True)
+    model = LinkModel(base.model, 0.3, 0.0, {}, 0.5, True, 0.2)
     model.save(tmp_path)
     loaded = LinkModel.load(tmp_path)
-    assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone) == (0.3, 0.0, 0.5, True)
+    assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone, loaded.weak) == (0.3, 0.0, 0.5, True, 0.2)
     assert loaded.link(DOC).links == model.link(DOC).links
 
 
@@ -205,3 +205,14 @@ def test_the_linker_knows_how_many_targets_a_task_is_the_best_match_of():
     by_target = {DOC.span_text(ind): {b.key: f for b, f, _ in rows} for ind, rows in _pairs(DOC)}
     lao = by_target["dân số tham gia bảo hiểm y tế"]["bảo hiểm xã hội tỉnh"]
     assert lao["task_best_for=1"] == 1.0  # its task is the best match of this target alone
+
+
+def test_a_target_no_task_names_goes_to_the_issuer_alone():
+    # weak: when even the most probable body's task matches too little of the target, the issuer answers
+    from plannlp.tag.links import LinkModel, train_links
+
+    base = train_links([link_targets(DOC)] * 4, c=10.0)
+    strict = LinkModel(base.model, 0.5, 0.0, {}, 0.0, False, 1.01)  # no task matches more than all words
+    linked = responsible(strict.link(DOC))
+    assert len(linked) == 3 and all(bodies == ["UBND tỉnh"] for bodies in linked.values())
+    assert responsible(LinkModel(base.model, 0.5, 0.0, {}, 0.0, False, 0.0).link(DOC)) != responsible(strict.link(DOC))
