@@ -129,7 +129,7 @@ if __name__ == "__main__":
     linkers = {}
     for k in folds:
         base = train_links([d for i, d in gold.items() if fold_of.get(i) != k and d.links], c=c, seed=seed)
-        linkers[k] = LinkModel(base.model, decoding.threshold, decoding.floor, {}, decoding.ratio, decoding.fallback_alone)
+        linkers[k] = LinkModel(base.model, decoding.threshold, decoding.floor, {}, decoding.ratio, decoding.fallback_alone, decoding.weak)
     print(f"{len(predicted)} documents, {len(folds)} folds; linker per fold C {c}, threshold {decoding.threshold}, "
           f"floor {decoding.floor}, ratio {decoding.ratio}, fallback_alone {decoding.fallback_alone}")  # fmt: skip
     print(f"{'variant':<34}{'INDICATOR':>10}{'records F1 mean ± sd':>22}{'pooled P':>10}{'R':>7}{'F1':>7}"

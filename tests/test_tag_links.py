@@ -176,8 +176,43 @@ def test_learned_linker_keeps_its_decoding_settings(tmp_path):
     from plannlp.tag.links import LinkModel, train_links
 
     base = train_links([link_targets(DOC)] * 4, c=10.0)
-    model = LinkModel(base.model, 0.3, 0.0, {}, 0.5, True)
+    model = LinkModel(base.model, 0.3, 0.0, {}, 0.5, True, 0.2)
     model.save(tmp_path)
     loaded = LinkModel.load(tmp_path)
-    assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone) == (0.3, 0.0, 0.5, True)
+    assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone, loaded.weak) == (0.3, 0.0, 0.5, True, 0.2)
     assert loaded.link(DOC).links == model.link(DOC).links
+
+
+def test_an_abbreviation_matches_the_words_it_stands_for():
+    # resources/link_cues.json "aliases": the target's BHYT is the task's bảo hiểm y tế
+    text = (
+        "Phấn đấu tỷ lệ bao phủ BHYT đạt 95%.\n"
+        "1. Sở Nội vụ chủ trì tuyển dụng viên chức.\n"
+        "2. Bảo hiểm xã hội tỉnh chủ trì cấp thẻ bảo hiểm y tế cho người dân.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("tỷ lệ bao phủ BHYT", "INDICATOR", None),
+        ("Sở Nội vụ", "AGENCY", "lead"), ("Bảo hiểm xã hội tỉnh", "AGENCY", "lead"),
+    )  # fmt: skip
+    assert _linked(doc) == {"tỷ lệ bao phủ BHYT": ["Bảo hiểm xã hội tỉnh"]}
+
+
+def test_the_linker_knows_how_many_targets_a_task_is_the_best_match_of():
+    # a generic duty line that tops every target is weaker evidence than a task that tops one
+    from plannlp.tag.links import _pairs
+
+    by_target = {DOC.span_text(ind): {b.key: f for b, f, _ in rows} for ind, rows in _pairs(DOC)}
+    lao = by_target["dân số tham gia bảo hiểm y tế"]["bảo hiểm xã hội tỉnh"]
+    assert lao["task_best_for=1"] == 1.0  # its task is the best match of this target alone
+
+
+def test_a_target_no_task_names_goes_to_the_issuer_alone():
+    # weak: when even the most probable body's task matches too little of the target, the issuer answers
+    from plannlp.tag.links import LinkModel, train_links
+
+    base = train_links([link_targets(DOC)] * 4, c=10.0)
+    strict = LinkModel(base.model, 0.5, 0.0, {}, 0.0, False, 1.01)  # no task matches more than all words
+    linked = responsible(strict.link(DOC))
+    assert len(linked) == 3 and all(bodies == ["UBND tỉnh"] for bodies in linked.values())
+    assert responsible(LinkModel(base.model, 0.5, 0.0, {}, 0.0, False, 0.0).link(DOC)) != responsible(strict.link(DOC))

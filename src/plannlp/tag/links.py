@@ -57,6 +57,8 @@ def link_cues() -> dict[str, Any]:
         "cell_prefixes": tuple(sorted((fold(p) for p in cues["cell_prefixes"]), key=len, reverse=True)),
         "heading_prefixes": tuple(sorted((fold(p) for p in cues["heading_prefixes"]), key=len, reverse=True)),
         "heading_fillers": frozenset(w for p in cues["heading_fillers"] for w in fold(p).split()),
+        # an abbreviation stands for its words (BHYT: bảo hiểm y tế), so either spelling matches
+        "aliases": {blind_syllables(k)[0]: tuple(blind_syllables(v)) for k, v in cues.get("aliases", {}).items()},
     }
 
 
@@ -82,8 +84,10 @@ def _marker_style(line: str) -> str:
 def content_syllables(text: str) -> list[str]:
     """The syllables of ``text`` that say what a target measures: diacritic-, case- and
     form-blind (:func:`plannlp.text.blind_syllables`), stop syllables and numbers dropped."""
-    stop = link_cues()["stop"]
-    return [w for w in blind_syllables(text) if w not in stop and not w.isdigit()]
+    cues = link_cues()
+    stop, aliases = cues["stop"], cues["aliases"]
+    words = [x for w in blind_syllables(text) for x in aliases.get(w, (w,))]
+    return [w for w in words if w not in stop and not w.isdigit()]
 
 
 def _bigrams(words: Sequence[str]) -> set[tuple[str, str]]:
@@ -413,6 +417,9 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
             if task.start <= indicator.start < task.end:
                 f["task_holds_target"] = 1.0
             f[f"task_dist={_bucket(abs(task.start - indicator.start) / 500)}"] = 1.0
+            # a task that is the best match of many targets (a generic duty list) names none of
+            # them in particular (with the aliases, CV link F1 0.547 -> 0.574: experiments/RESPONSIBILITY.md)
+            f[f"task_best_for={_bucket(ctx.get('best_for', {}).get(id(task), 0))}"] = 1.0
             mean = ctx.get("task_mean", {}).get(id(task))
             if mean is not None:
                 f["specific"] = ov - mean
@@ -467,6 +474,13 @@ def _pairs(doc: Document):
     words = [content_syllables(doc.span_text(s)) for s in indicators]
     scores = [[_task_score(matcher, w, t) for t in tasks] for w in words]
     ctx["task_mean"] = {id(t): sum(row[j] for row in scores) / len(scores) for j, t in enumerate(tasks)} if scores else {}
+    # how many targets each task is the best match of (ties: the first task)
+    best_for: dict[int, int] = {}
+    for row in scores:
+        if row and max(row) > 0:
+            j = max(range(len(row)), key=lambda j: row[j])
+            best_for[id(tasks[j])] = best_for.get(id(tasks[j]), 0) + 1
+    ctx["best_for"] = best_for
     # the spec's rule, made concrete by link_targets, is one more piece of evidence for the model
     ruled = {(link.indicator, body_key(doc.text[link.agency[0] : link.agency[1]])) for link in link_targets(doc, 0.5).links}
     for indicator in indicators:
@@ -503,7 +517,9 @@ class LinkModel:
     """A linear model over :func:`pair_features`: a target is linked to each body whose
     probability reaches ``threshold`` and ``ratio`` times the best body's, and to its most
     probable body when none does but that one reaches ``floor``. Where the most probable body
-    is the spec's fallback (the overall lead or the issuer, named by no task) it answers alone."""
+    is the spec's fallback (the overall lead or the issuer, named by no task) it answers alone;
+    where the most probable body's best task matches less than ``weak`` of the target's words,
+    no task names the target and the issuer answers alone (the spec's last fallback)."""
 
     model: LinearModel
     threshold: float = 0.5
@@ -511,6 +527,7 @@ class LinkModel:
     settings: Mapping[str, Any] = field(default_factory=dict)
     ratio: float = 0.0
     fallback_alone: bool = False
+    weak: float = 0.0
 
     def link(self, doc: Document) -> Document:
         links = []
@@ -528,6 +545,10 @@ class LinkModel:
             "issuer" in top_f or "overall_lead" in top_f
         ):
             return [top_m]
+        if top_f["ov"] < self.weak:
+            issuer = next((m for _, f, m in scored if "issuer" in f), None)
+            if issuer is not None:
+                return [issuer]
         chosen = [m for p, _, m in scored if p >= self.threshold and p >= self.ratio * top]
         if not chosen and top >= self.floor:
             chosen = [top_m]
@@ -535,7 +556,7 @@ class LinkModel:
 
     def save(self, directory: str | Path) -> Path:
         obj = {**self.model.to_json(), "threshold": self.threshold, "floor": self.floor, "ratio": self.ratio,
-               "fallback_alone": self.fallback_alone, "settings": dict(self.settings)}
+               "fallback_alone": self.fallback_alone, "weak": self.weak, "settings": dict(self.settings)}
         return write_json(Path(directory) / LINK_MODEL_FILE, obj)
 
     @classmethod
@@ -544,7 +565,7 @@ class LinkModel:
         obj = read_json(path, missing=f"{directory}: no link model ({LINK_MODEL_FILE})")
         model = LinearModel.from_json(obj, str(path), allowed=("no", "yes"))
         return cls(model, float(obj.get("threshold", 0.5)), float(obj.get("floor", 0.2)), obj.get("settings", {}),
-                   float(obj.get("ratio", 0.0)), bool(obj.get("fallback_alone", False)))
+                   float(obj.get("ratio", 0.0)), bool(obj.get("fallback_alone", False)), float(obj.get("weak", 0.0)))
 
 
 def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5, floor: float = 0.2, seed: int = 0) -> LinkModel:
@@ -553,7 +574,7 @@ def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5
 
 
 def crossval_links(docs: Sequence[Document], c: float, settings: Sequence[tuple], folds: int = 5, seed: int = 0) -> dict[str, dict[str, float]]:
-    """Link P/R/F1 per decoding setting ``(threshold, floor[, ratio[, fallback_alone]])`` by
+    """Link P/R/F1 per decoding setting ``(threshold, floor[, ratio[, fallback_alone[, weak]]])`` by
     document K-fold cross-validation (gold spans and roles); keys are the settings joined by ``/``."""
 
     linked = [d for d in docs if d.links]
@@ -618,7 +639,7 @@ def agency_rows(doc: Document) -> list[dict[str, object]]:
 
 
 def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
-    """Choose C, threshold and floor by document cross-validation (link F1 with gold spans and
+    """Choose C and the decoding settings (threshold, floor, ratio, fallback_alone, weak) by document cross-validation (link F1 with gold spans and
     roles), fit on all the config's link-annotated documents, write ``links.json`` and the run
     record."""
 
@@ -628,29 +649,30 @@ def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
     seed, folds = int(config.get("seed", 0)), int(config.get("folds", 5))
     grid = config.get("grid") or {}
     settings = [
-        (float(t), float(f), float(r), bool(a))
+        (float(t), float(f), float(r), bool(a), float(w))
         for t in grid.get("threshold", [0.5])
         for f in grid.get("floor", [0.2])
         for r in grid.get("ratio", [0.0])
         for a in grid.get("fallback_alone", [False])
+        for w in grid.get("weak", [0.0])
     ]
     results = {str(c): crossval_links(docs, float(c), settings, folds, seed) for c in grid.get("c", [1.0])}
     best_c, best_key = max(((c, k) for c, r in results.items() for k in r), key=lambda ck: results[ck[0]][ck[1]]["f1"])
-    threshold, floor, ratio, alone = next(s for s in settings if "/".join(str(x) for x in s) == best_key)
+    threshold, floor, ratio, alone, weak = next(s for s in settings if "/".join(str(x) for x in s) == best_key)
     rule = crossval_rule_links(docs)
     base = train_links(docs, c=float(best_c), threshold=threshold, floor=floor, seed=seed)
-    model = LinkModel(base.model, threshold, floor, base.settings, ratio, alone)
+    model = LinkModel(base.model, threshold, floor, base.settings, ratio, alone, weak)
     out = root / config.get("output", "models/links")
     model.save(out)
     RunRecord(
         system="links",
-        settings={"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "seed": seed},
+        settings={"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "weak": weak, "seed": seed},
         labels=("yes", "no"),
         files={"model": LINK_MODEL_FILE},
         code_revision=code_revision(),
         data=data_checksums(**{f"train{i}": p for i, p in enumerate(paths)}),
         config={**dict(config), "selection_metric": config.get("selection_metric", "cv_link_f1")},
-        metrics={"cv": results, "chosen": {"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone},
+        metrics={"cv": results, "chosen": {"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "weak": weak},
                  "rule_linker_on_the_same_documents": rule, "documents": len(docs)},
     ).write(out)
     return out
