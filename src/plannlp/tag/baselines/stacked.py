@@ -159,9 +159,11 @@ def _majority_of_others(counts: Counter[str], own: str) -> tuple[str, bool] | No
 
 
 def stack_features(
-    words: Sequence[Sequence[str]], first: FirstPass, settings: StackSettings
+    words: Sequence[Sequence[str]], first: FirstPass, settings: StackSettings, into: Rows | None = None
 ) -> list[list[dict[str, Any]]]:
-    """The second pass's extra features of one document (``words`` and ``first`` per sentence).
+    """The second pass's extra features of one document (``words`` and ``first`` per sentence);
+    with ``into`` (base rows made for this one call), added to those rows and returned with them:
+    the same dicts as :func:`merged_rows` would make, without building the extra ones first.
 
     Every row gets its keys in a fixed order (crfsuite sums a word's attribute weights in the
     order given). Work that depends on less than the word is done once: feature names per
@@ -194,15 +196,19 @@ def stack_features(
     for k, (ks, ls, (tags, marg)) in enumerate(zip(keys, labels, first)):
         n = len(ks)
         padded = [*pad_left, *tags, *pad_right]
-        rows: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = [] if into is None else into[k]
         for i in range(n):
-            row = dict(zip(names, padded[i : i + width]))  # padded[i + window] is the word's own tag
+            if into is None:
+                row = dict(zip(names, padded[i : i + width]))  # padded[i + window] is the word's own tag
+                rows.append(row)
+            else:
+                row = rows[i]
+                row.update(zip(names, padded[i : i + width]))
             tag = tags[i]
             row["p1[-1:0]"] = f"{row['p1[-1]']}|{tag}"
             row["p1[0:1]"] = f"{tag}|{row['p1[1]']}"
             if settings.marginals:
                 row["p1m"] = f"{tag}|{_marginal_bucket(marg[i])}"
-            rows.append(row)
         if settings.context and n:
             clause = _clauses(ks)
             in_sentence = {label for _, _, label in spans_by_sentence[k]}
@@ -252,15 +258,8 @@ def stack_features(
     return out
 
 
-def merged_rows(base: Rows, extra: Sequence[Sequence[dict[str, Any]]], in_place: bool = False) -> Rows:
-    """Base feature rows with the stacking features added: new dicts, since training and
-    cross-validation share the base rows, or (``in_place``, for rows made for this one call) the
-    base dicts updated, which gives the same keys in the same order without copying them."""
-    if in_place:
-        for bs, es in zip(base, extra):
-            for b, e in zip(bs, es):
-                b.update(e)
-        return base
+def merged_rows(base: Rows, extra: Sequence[Sequence[dict[str, Any]]]) -> Rows:
+    """Base feature rows with the stacking features added (new dicts: the base rows are shared)."""
     return [[{**b, **e} for b, e in zip(bs, es)] for bs, es in zip(base, extra)]
 
 
@@ -377,8 +376,12 @@ class StackedTagger(Tagger):
         (``CrfTagger.document_spans``, so ``record_years`` applies here as for the plain CRF), for
         prediction, dev scoring and cross-validation alike. ``own_rows``: the rows were made for
         this call alone, so the stacking features may be added to them in place."""
-        extra = stack_features(_words(sentences), first_pass(self.first, rows, self.stack.marginals), self.stack)
-        return self.second.document_spans(doc, sentences, merged_rows(rows, extra, in_place=own_rows))
+        first = first_pass(self.first, rows, self.stack.marginals)
+        if own_rows:  # the stacking features go straight into the rows, nothing is copied
+            merged = stack_features(_words(sentences), first, self.stack, into=rows)
+        else:
+            merged = merged_rows(rows, stack_features(_words(sentences), first, self.stack))
+        return self.second.document_spans(doc, sentences, merged)
 
     def predict_spans(self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]) -> list[list[Span]]:
         return [
