@@ -17,7 +17,7 @@ from plannlp.runrecord import RunRecord
 from plannlp.segment import segment
 from plannlp.tag.baselines import crf as crf_module
 from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, featurise, gazetteer_tags
-from plannlp.tag.baselines.features import nfc_view, text_key, token_features, word_shape
+from plannlp.tag.baselines.features import lower_key, nfc_view, text_key, token_features, word_shape
 from plannlp.tag.baselines.poslexicon import pos_lexicon
 from plannlp.tag.systems import load_tagger, train
 
@@ -232,3 +232,9 @@ def test_pos_setting_values() -> None:
     assert crf_module.pos_setting("lexicon") == "lexicon"
     with pytest.raises(DataError, match="pos must be"):
         crf_module.pos_setting("yes")
+
+
+def test_lower_key_is_the_lower_case_text_key_from_the_word_cache() -> None:
+    # the stacked CRF reads word keys through lower_key (cached per word): it must be text_key's
+    words = ["Uỷ ban", "HOÀ BÌNH", "Sở Y tế", "2030", "", "Hoà", unicodedata.normalize("NFD", "Thừa Thiên Huế")]
+    assert [lower_key(w) for w in words] == [text_key(w).lower() for w in words]

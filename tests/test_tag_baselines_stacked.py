@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import json
+import random
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -14,10 +18,20 @@ from plannlp.runrecord import RunRecord
 from plannlp.tag.baselines import crf as crf_module
 from plannlp.tag.baselines import stacked
 from plannlp.tag.baselines.crf import CrfSettings
-from plannlp.tag.baselines.stacked import StackedTagger, StackSettings, cross_fitted_tags, inner_folds, stack_features
+from plannlp.tag.baselines.features import text_key
+from plannlp.tag.baselines.stacked import StackedTagger, StackSettings, cross_fitted_tags, inner_folds, merged_rows, stack_features
+from plannlp.tag.baselines.targets import bucket, lists
 from plannlp.tag.systems import fold_system, load_tagger, train
 
 DATA = Path(__file__).parent / "data" / "baselines"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _module(name: str):
+    spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 FAST = CrfSettings(c1=0.0, c2=0.01, max_iterations=40, pos=False)
 
 
@@ -62,6 +76,117 @@ def test_document_features_carry_a_span_string_to_its_other_places() -> None:
     assert "dw" not in rows[0][1]  # "chủ trì" occurs once
     off = stack_features(words, first, StackSettings(document=False, context=False, marginals=False))
     assert not any(k.startswith(("ds", "dw", "s_has", "c_has", "p1m")) for s in off for r in s for k in r)
+
+
+def _reference_stack_features(words, first, settings):
+    """stack_features as first written (plain loops, before it was made fast): the specification
+    that the fast one must match row for row, key order included (crfsuite sums weights in order)."""
+    keys = [[text_key(w).lower() for w in ws] for ws in words]
+    label_of = lambda tag: "O" if tag == "O" else tag[2:]  # noqa: E731
+    out = []
+    word_labels = defaultdict(Counter)
+    span_places = defaultdict(lambda: defaultdict(set))
+    spans_by_sentence = []
+    for k, (ks, (tags, _)) in enumerate(zip(keys, first)):
+        for key, tag in zip(ks, tags):
+            word_labels[key][label_of(tag)] += 1
+        spans = stacked._spans_of(tags)
+        spans_by_sentence.append(spans)
+        for a, b, label in spans:
+            if b - a <= 12:
+                span_places[tuple(ks[a:b])][label].add((k, a))
+    by_first_word = defaultdict(list)
+    for seq in span_places:
+        by_first_word[seq[0]].append(seq)
+    for k, (ks, (tags, marg)) in enumerate(zip(keys, first)):
+        n = len(ks)
+        rows = [{} for _ in range(n)]
+        for i in range(n):
+            row = rows[i]
+            for d in range(-settings.window, settings.window + 1):
+                j = i + d
+                row[f"p1[{d}]"] = tags[j] if 0 <= j < n else ("BOS" if j < 0 else "EOS")
+            row["p1[-1:0]"] = f"{row['p1[-1]']}|{tags[i]}"
+            row["p1[0:1]"] = f"{tags[i]}|{row['p1[1]']}"
+            if settings.marginals:
+                row["p1m"] = f"{tags[i]}|{stacked._marginal_bucket(marg[i])}"
+        if settings.context and n:
+            ends = lists().strong | lists().colon
+            clause, c = [], 0
+            for key in ks:
+                clause.append(c)
+                c += key in ends
+            in_sentence = {label for _, _, label in spans_by_sentence[k]}
+            in_clause = defaultdict(set)
+            for a, b, label in spans_by_sentence[k]:
+                for c in {clause[a], clause[b - 1]}:
+                    in_clause[c].add(label)
+            for i in range(n):
+                for label in in_sentence:
+                    rows[i][f"s_has:{label}"] = 1.0
+                for label in in_clause.get(clause[i], ()):
+                    rows[i][f"c_has:{label}"] = 1.0
+            for label, name in (("VALUE", "v"), ("YEAR", "y")):
+                places = [i for i, t in enumerate(tags) if label_of(t) == label]
+                for i in range(n) if places else ():
+                    left = [i - j for j in places if j < i]
+                    right = [j - i for j in places if j > i]
+                    if left:
+                        rows[i][f"{name}L"] = bucket(min(left))
+                    if right:
+                        rows[i][f"{name}R"] = bucket(min(right))
+        if settings.document and n:
+            for i, key in enumerate(ks):
+                counts = word_labels[key].copy()
+                counts[label_of(tags[i])] -= 1
+                total = sum(counts.values())
+                if total > 0:
+                    label, c = max(counts.items(), key=lambda kv: (kv[1], kv[0] != "O", kv[0]))
+                    if c > 0:
+                        rows[i]["dw"] = f"{label}|{'all' if c == total else 'most' if 2 * c > total else 'some'}"
+                        if label != "O":
+                            rows[i]["dw:ent"] = 1.0
+            for a in range(n):
+                for seq in by_first_word.get(ks[a], ()):
+                    b = a + len(seq)
+                    if b > n or tuple(ks[a:b]) != seq:
+                        continue
+                    for label, places in span_places[seq].items():
+                        if places - {(k, a)}:
+                            for i in range(a, b):
+                                rows[i][f"ds:{label}"] = "B" if i == a else "I"
+                                rows[i][f"ds:{label}|p1"] = f"{'B' if i == a else 'I'}|{tags[i]}"
+        out.append(rows)
+    return out
+
+
+def _random_document(rng: random.Random):
+    # few distinct words and tags, so that words, spans and sentences repeat across the document
+    vocab = ["Sở Y tế", "Uỷ ban", "đạt", "95", "%", ";", ".", "năm", "2025", "trên", "tỷ lệ", "hoà"]
+    tags = ["O", "O", "O", "B-VALUE", "I-VALUE", "B-YEAR", "B-AGENCY", "I-AGENCY", "I-INDICATOR", "B-COMPARATOR"]
+    words, first = [], []
+    for _ in range(rng.randint(1, 12)):
+        n = rng.randint(0, 25)
+        words.append([rng.choice(vocab) for _ in range(n)])
+        first.append(([rng.choice(tags) for _ in range(n)], [rng.random() for _ in range(n)]))
+    return words, first
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [StackSettings(), StackSettings(window=1), StackSettings(window=3, marginals=False), StackSettings(context=False), StackSettings(document=False)],
+)
+def test_fast_stack_features_give_the_reference_rows_in_the_same_key_order(settings) -> None:
+    rng = random.Random(0)
+    for _ in range(60):
+        words, first = _random_document(rng)
+        expected = [[list(r.items()) for r in s] for s in _reference_stack_features(words, first, settings)]
+        assert [[list(r.items()) for r in s] for s in stack_features(words, first, settings)] == expected
+        # written into base rows (prediction): the same dicts merged_rows makes from the extra rows
+        base = [[{"w": w, "n_syl": 1.0} for w in ws] for ws in words]
+        merged = merged_rows(base, stack_features(words, first, settings))
+        into = stack_features(words, first, settings, into=[[dict(r) for r in s] for s in base])
+        assert [[list(r.items()) for r in s] for s in into] == [[list(r.items()) for r in s] for s in merged]
 
 
 def test_inner_folds_partition_the_training_documents() -> None:
@@ -186,3 +311,29 @@ def test_record_years_apply_to_the_second_pass_only_behind_their_flag(docs, trai
     on = StackedTagger(first, second, trained.stack)
     assert on.predict(docs[:1])[0].spans == plain[0].spans
     assert seen == [docs[0].id]
+
+
+def _spans_and_scores(predicted: dict) -> tuple[list, list[float], list]:
+    return [s[:3] + s[4:] for s in predicted["spans"]], [s[3] for s in predicted["spans"]], predicted["links"]
+
+
+def test_default_stacked_predictions_match_the_code_before_its_speed_up() -> None:
+    # stacked_before.json was made by main's code before the second pass was made fast: spans,
+    # roles and links of the default model must not move. Scores are compared to 1e-12: the
+    # s_has/c_has features follow the iteration order of a set of label strings, which changes
+    # with PYTHONHASHSEED, and crfsuite sums weights in the order given, so the last digits of a
+    # marginal differ from one process to the next, on the old code as on this one (with one
+    # PYTHONHASHSEED, benchmarks/same_outputs.py gives the same checksums on both trees)
+    maker, before = _module("make_stacked_before"), json.loads((DATA / "stacked_before.json").read_text(encoding="utf-8"))
+    if maker.model_sha256(ROOT / before["model"]) != before["model_sha256"]:
+        pytest.skip(f"{before['model']} is no longer the model the fingerprints were made with")
+    tagger = load_tagger(ROOT / before["model"])
+    features = maker._maker()
+    texts = features.fixture_texts()
+    assert {name for name, _ in texts} == set(before["docs"])
+    for _ in range(2):  # the second round is answered from the per-sentence and per-word caches
+        for name, text in texts:
+            spans, scores, links = _spans_and_scores(features.predicted_json(tagger.predict([Document(name, text)])[0]))
+            spans0, scores0, links0 = _spans_and_scores(before["docs"][name])
+            assert (spans, links) == (spans0, links0), name
+            assert scores == pytest.approx(scores0, rel=1e-12, abs=0), name

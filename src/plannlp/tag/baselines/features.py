@@ -243,6 +243,12 @@ def _word(word: str) -> _Word:
     return _Word(lower, shape, own, tuple(name for name, lexicon in _LEXICON.items() if lower in lexicon))
 
 
+def lower_key(word: str) -> str:
+    """``text_key(word).lower()``, from the per-word cache that the token features fill (the
+    stacked CRF's second pass reads the same words again)."""
+    return _word(word).lower
+
+
 @lru_cache(maxsize=64)
 def _neighbour_names(d: int) -> tuple[str, str, str, str, str, dict[str, str]]:
     return (f"{d}:lw", f"{d}:shape", f"{d}:gaz", f"{d}:pos", f"{d}:rule", {n: f"{d}:in_{n}" for n in _LEXICON})

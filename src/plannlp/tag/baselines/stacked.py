@@ -29,6 +29,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
 from plannlp.tag.baselines.crf import _CONFIG_KEYS, CrfSettings, CrfTagger, sentence_features, settings_from_config
-from plannlp.tag.baselines.features import text_key
+from plannlp.tag.baselines.features import lower_key
 from plannlp.tag.baselines.targets import bucket, lists
 from plannlp.tag.baselines.wordcache import analysed
 from plannlp.tag.contract import Tagger
@@ -86,13 +87,19 @@ def _marginal_bucket(p: float) -> str:
     return "<.5" if p < 0.5 else "<.8" if p < 0.8 else "<.95" if p < 0.95 else "hi"
 
 
-def _clauses(words: Sequence[str]) -> list[int]:
-    """Per word: the index of its clause (clauses end after ``;``, ``.``, ``:``-like boundaries)."""
-    ends = lists().strong | lists().colon
+@lru_cache(maxsize=1)
+def _clause_ends() -> frozenset[str]:
+    return frozenset(lists().strong | lists().colon)
+
+
+def _clauses(keys: Sequence[str]) -> list[int]:
+    """Per word (given as its lower-case key): the index of its clause (clauses end after ``;``,
+    ``.``, ``:``-like boundaries)."""
+    ends = _clause_ends()
     out, k = [], 0
-    for w in words:
+    for key in keys:
         out.append(k)
-        if text_key(w).lower() in ends:
+        if key in ends:
             k += 1
     return out
 
@@ -111,19 +118,67 @@ def _spans_of(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return out
 
 
+@lru_cache(maxsize=16)
+def _window_names(window: int) -> tuple[str, ...]:
+    """The names of the first-pass tags within ``window``, left to right."""
+    return tuple(f"p1[{d}]" for d in range(-window, window + 1))
+
+
+def _nearest(marks: Sequence[bool]) -> tuple[list[int], list[int]]:
+    """Per word: the distance to the nearest marked word strictly before it and strictly after it
+    (0: none), in one sweep each way rather than a scan of every mark for every word."""
+    n = len(marks)
+    left, right = [0] * n, [0] * n
+    last = -1
+    for i in range(n):
+        if last >= 0:
+            left[i] = i - last
+        if marks[i]:
+            last = i
+    last = -1
+    for i in range(n - 1, -1, -1):
+        if last >= 0:
+            right[i] = last - i
+        if marks[i]:
+            last = i
+    return left, right
+
+
+def _majority_of_others(counts: Counter[str], own: str) -> tuple[str, bool] | None:
+    """``dw`` (and whether ``dw:ent`` is set) from a word string's first-pass label counts in the
+    document, leaving out the word's own tag; None when no other place has a label."""
+    others = counts.copy()
+    others[own] -= 1  # the word's own tag is p1[0]: the others only
+    total = sum(others.values())
+    if total <= 0:
+        return None
+    label, c = max(others.items(), key=lambda kv: (kv[1], kv[0] != "O", kv[0]))  # a tie goes to a label
+    if c <= 0:
+        return None
+    return f"{label}|{'all' if c == total else 'most' if 2 * c > total else 'some'}", label != "O"
+
+
 def stack_features(
-    words: Sequence[Sequence[str]], first: FirstPass, settings: StackSettings
+    words: Sequence[Sequence[str]], first: FirstPass, settings: StackSettings, into: Rows | None = None
 ) -> list[list[dict[str, Any]]]:
-    """The second pass's extra features of one document (``words`` and ``first`` per sentence)."""
-    keys = [[text_key(w).lower() for w in ws] for ws in words]
+    """The second pass's extra features of one document (``words`` and ``first`` per sentence);
+    with ``into`` (base rows made for this one call), added to those rows and returned with them:
+    the same dicts as :func:`merged_rows` would make, without building the extra ones first.
+
+    Every row gets its keys in a fixed order (crfsuite sums a word's attribute weights in the
+    order given). Work that depends on less than the word is done once: feature names per
+    window and sentence, distances in two sweeps, the document-level majority once per (word
+    string, own label) of the document."""
+    keys = [[lower_key(w) for w in ws] for ws in words]
+    labels = [[_label(t) for t in tags] for tags, _ in first]
     out: list[list[dict[str, Any]]] = []
     # document level: first-pass label counts per word string, and the predicted span strings
     word_labels: dict[str, Counter[str]] = defaultdict(Counter)
     span_places: dict[tuple[str, ...], dict[str, set[tuple[int, int]]]] = defaultdict(lambda: defaultdict(set))
     spans_by_sentence = []
-    for k, (ks, (tags, _)) in enumerate(zip(keys, first)):
-        for key, tag in zip(ks, tags):
-            word_labels[key][_label(tag)] += 1
+    for k, (ks, ls, (tags, _)) in enumerate(zip(keys, labels, first)):
+        for key, label in zip(ks, ls):
+            word_labels[key][label] += 1
         spans = _spans_of(tags)
         spans_by_sentence.append(spans)
         for a, b, label in spans:
@@ -132,54 +187,63 @@ def stack_features(
     by_first_word: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for seq in span_places:
         by_first_word[seq[0]].append(seq)
+    majority: dict[tuple[str, str], tuple[str, bool] | None] = {}
+    window = settings.window
+    names = _window_names(window)
+    width = len(names)
+    pad_left, pad_right = ["BOS"] * window, ["EOS"] * window
 
-    for k, (ks, (tags, marg)) in enumerate(zip(keys, first)):
+    for k, (ks, ls, (tags, marg)) in enumerate(zip(keys, labels, first)):
         n = len(ks)
-        rows: list[dict[str, Any]] = [{} for _ in range(n)]
+        padded = [*pad_left, *tags, *pad_right]
+        rows: list[dict[str, Any]] = [] if into is None else into[k]
         for i in range(n):
-            row = rows[i]
-            for d in range(-settings.window, settings.window + 1):
-                j = i + d
-                row[f"p1[{d}]"] = tags[j] if 0 <= j < n else ("BOS" if j < 0 else "EOS")
-            row["p1[-1:0]"] = f"{row['p1[-1]']}|{tags[i]}"
-            row["p1[0:1]"] = f"{tags[i]}|{row['p1[1]']}"
+            if into is None:
+                row = dict(zip(names, padded[i : i + width]))  # padded[i + window] is the word's own tag
+                rows.append(row)
+            else:
+                row = rows[i]
+                row.update(zip(names, padded[i : i + width]))
+            tag = tags[i]
+            row["p1[-1:0]"] = f"{row['p1[-1]']}|{tag}"
+            row["p1[0:1]"] = f"{tag}|{row['p1[1]']}"
             if settings.marginals:
-                row["p1m"] = f"{tags[i]}|{_marginal_bucket(marg[i])}"
+                row["p1m"] = f"{tag}|{_marginal_bucket(marg[i])}"
         if settings.context and n:
-            clause = _clauses(words[k])
+            clause = _clauses(ks)
             in_sentence = {label for _, _, label in spans_by_sentence[k]}
             in_clause: dict[int, set[str]] = defaultdict(set)
             for a, b, label in spans_by_sentence[k]:
                 for c in {clause[a], clause[b - 1]}:
                     in_clause[c].add(label)
+            sentence_names = [f"s_has:{label}" for label in in_sentence]
+            clause_names = {c: [f"c_has:{label}" for label in found] for c, found in in_clause.items()}
             for i in range(n):
                 row = rows[i]
-                for label in in_sentence:
-                    row[f"s_has:{label}"] = 1.0
-                for label in in_clause.get(clause[i], ()):
-                    row[f"c_has:{label}"] = 1.0
+                for name in sentence_names:
+                    row[name] = 1.0
+                for name in clause_names.get(clause[i], ()):
+                    row[name] = 1.0
             for label, name in (("VALUE", "v"), ("YEAR", "y")):
-                places = [i for i, t in enumerate(tags) if _label(t) == label]
-                if not places:
+                marks = [x == label for x in ls]
+                if not any(marks):
                     continue
+                left, right = _nearest(marks)
+                left_name, right_name = f"{name}L", f"{name}R"
                 for i in range(n):
-                    left = [i - j for j in places if j < i]
-                    right = [j - i for j in places if j > i]
-                    if left:
-                        rows[i][f"{name}L"] = bucket(min(left))
-                    if right:
-                        rows[i][f"{name}R"] = bucket(min(right))
+                    if left[i]:
+                        rows[i][left_name] = bucket(left[i])
+                    if right[i]:
+                        rows[i][right_name] = bucket(right[i])
         if settings.document and n:
             for i, key in enumerate(ks):
-                counts = word_labels[key].copy()
-                counts[_label(tags[i])] -= 1  # the word's own tag is p1[0]: the others only
-                total = sum(counts.values())
-                if total > 0:
-                    label, c = max(counts.items(), key=lambda kv: (kv[1], kv[0] != "O", kv[0]))  # a tie goes to a label
-                    if c > 0:
-                        rows[i]["dw"] = f"{label}|{'all' if c == total else 'most' if 2 * c > total else 'some'}"
-                        if label != "O":
-                            rows[i]["dw:ent"] = 1.0
+                found = majority.get((key, ls[i]), False)
+                if found is False:
+                    found = majority[(key, ls[i])] = _majority_of_others(word_labels[key], ls[i])
+                if found is not None:
+                    rows[i]["dw"] = found[0]
+                    if found[1]:
+                        rows[i]["dw:ent"] = 1.0
             for a in range(n):
                 for seq in by_first_word.get(ks[a], ()):
                     b = a + len(seq)
@@ -307,16 +371,21 @@ class StackedTagger(Tagger):
     def tags(self) -> tuple[str, ...]:
         return self.second.tags
 
-    def document_spans(self, doc: Document, sentences: Sequence[Sentence], rows: Rows) -> list[Span]:
+    def document_spans(self, doc: Document, sentences: Sequence[Sentence], rows: Rows, own_rows: bool = False) -> list[Span]:
         """One document's output spans: the second pass's, through the CRF's own output step
         (``CrfTagger.document_spans``, so ``record_years`` applies here as for the plain CRF), for
-        prediction, dev scoring and cross-validation alike."""
-        extra = stack_features(_words(sentences), first_pass(self.first, rows, self.stack.marginals), self.stack)
-        return self.second.document_spans(doc, sentences, merged_rows(rows, extra))
+        prediction, dev scoring and cross-validation alike. ``own_rows``: the rows were made for
+        this call alone, so the stacking features may be added to them in place."""
+        first = first_pass(self.first, rows, self.stack.marginals)
+        if own_rows:  # the stacking features go straight into the rows, nothing is copied
+            merged = stack_features(_words(sentences), first, self.stack, into=rows)
+        else:
+            merged = merged_rows(rows, stack_features(_words(sentences), first, self.stack))
+        return self.second.document_spans(doc, sentences, merged)
 
     def predict_spans(self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]) -> list[list[Span]]:
         return [
-            self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, None))
+            self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, None), own_rows=True)
             for doc, sents in zip(docs, sentences)
         ]
 
