@@ -216,8 +216,10 @@ def stack_features(
             for a, b, label in spans_by_sentence[k]:
                 for c in {clause[a], clause[b - 1]}:
                     in_clause[c].add(label)
-            sentence_names = [f"s_has:{label}" for label in in_sentence]
-            clause_names = {c: [f"c_has:{label}" for label in found] for c, found in in_clause.items()}
+            # sorted: a set's order follows PYTHONHASHSEED, and crfsuite sums weights in the order given,
+            # so unsorted names made scores differ in their last digits from one process to the next
+            sentence_names = [f"s_has:{label}" for label in sorted(in_sentence)]
+            clause_names = {c: [f"c_has:{label}" for label in sorted(found)] for c, found in in_clause.items()}
             for i in range(n):
                 row = rows[i]
                 for name in sentence_names:
