@@ -13,6 +13,10 @@ from typing import IO, Any
 
 from plannlp.data import DataError, Document
 
+# The checkout that holds this package (src/plannlp/io.py -> the root): where the committed models, the gold
+# corpus and the run caches live. One constant, so that no module counts its own parents.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 
 def _open_text(path: Path, mode: str) -> IO[str]:
     if path.suffix == ".gz":

@@ -20,13 +20,13 @@ from typing import Any
 
 from plannlp.bio import tag_names
 from plannlp.data import DataError, Document
-from plannlp.io import read_documents
+from plannlp.io import REPO_ROOT, read_documents
 from plannlp.labels import LABELS
 from plannlp.segment import segment_many
 from plannlp.tag.training_data import SentenceCounts, tagged_sentences
 
 SPLITS = ("train", "dev", "test")
-DEFAULT_GOLD = Path(__file__).resolve().parents[3] / "corpus" / "gold"
+DEFAULT_GOLD = REPO_ROOT / "corpus" / "gold"
 VIEWS = ("spans", "tokens")
 # metadata columns every row has ("" where a document lacks the key)
 META_COLUMNS = ("source", "url", "title", "date", "licence", "labelled_by", "domain")

@@ -24,7 +24,7 @@ from pathlib import Path
 from plannlp.annotate.ids import check_id, corpus_file, id_path
 from plannlp.clean import clean, decode, detect_kind, normalize_unicode, title_of
 from plannlp.data import DataError, Document, bytes_checksum, text_checksum
-from plannlp.io import atomic_writer
+from plannlp.io import REPO_ROOT, atomic_writer
 
 MANIFEST_COLUMNS = (
     "id", "stage", "path", "source", "licence", "checksum", "produced_by", "title", "url", "date",
@@ -37,7 +37,7 @@ def default_corpus_dir() -> Path:
     here = Path.cwd() / "corpus"
     if (here / "manifest.tsv").is_file():
         return here
-    return Path(__file__).resolve().parents[3] / "corpus"
+    return REPO_ROOT / "corpus"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from plannlp.data import DataError
 from plannlp.evaluate.crossval import FoldSystem
+from plannlp.io import REPO_ROOT
 from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
 from plannlp.tag import links as links_model
 from plannlp.tag import roles as roles_model
@@ -82,7 +83,7 @@ def _combined_train(config: dict[str, Any], config_path: Path) -> Path:
 register(System("bilstm", bilstm.BilstmTagger.from_record, bilstm.train_from_config, "BiLSTM-CRF over word vectors, characters and layout"))
 register(System("combined", _combined_load, _combined_train, "a primary tagger, gaps filled by a secondary"))
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[3] / "models" / "default"
+DEFAULT_MODEL = REPO_ROOT / "models" / "default"
 
 
 def get_system(name: str) -> System:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from plannlp.data import text_checksum
+from plannlp.io import REPO_ROOT
 from plannlp.segment import Sentence, Token, segment
 from plannlp.tag.baselines.postag import pos_tagger
 
@@ -22,7 +23,7 @@ def pos_tags(words: Sequence[str]) -> list[str]:
     return pos_tagger().tags(words)
 
 
-CACHE_DIR = Path(os.environ.get("PLANNLP_CACHE", Path(__file__).resolve().parents[4] / "runs" / "cache" / "analysis"))
+CACHE_DIR = Path(os.environ.get("PLANNLP_CACHE", REPO_ROOT / "runs" / "cache" / "analysis"))
 
 
 def analysed(text: str, pos: bool = True) -> tuple[tuple[Sentence, ...], list[list[str]] | None]:
