@@ -382,6 +382,22 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
     )
 
 
+
+def single_settings(config: dict[str, Any], labels: tuple[str, ...], who: str) -> CrfSettings:
+    """:func:`settings_from_config` with the config's one c1 and one c2 (defaults 0.05 and 0.1), for
+    the callers that fit one model per config (``who``: cross-validation, the stacked CRF); a grid
+    of several values is refused, naming ``who``."""
+
+    def one(name: str, default: float) -> float:
+        value = config.get(name, default)
+        if isinstance(value, list):
+            if len(value) != 1:
+                raise DataError(f"{who} takes one {name}, not a grid: write one config per value")
+            value = value[0]
+        return float(value)
+
+    return dataclasses.replace(settings_from_config(config, labels), c1=one("c1", 0.05), c2=one("c2", 0.1))
+
 def train_from_config(
     config: dict[str, Any],
     config_path: Path,

@@ -7,7 +7,6 @@ they come from :func:`plannlp.tag.baselines.wordcache.analysed`'s disk cache.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from plannlp.data import DataError, Document, Span
 from plannlp.evaluate.crossval import FoldSystem
 from plannlp.io import read_documents
 from plannlp.labels import LABELS
-from plannlp.tag.baselines.crf import CrfTagger, sentence_features, settings_from_config
+from plannlp.tag.baselines.crf import CrfTagger, sentence_features, single_settings
 from plannlp.tag.baselines.rules import RuleLexicon, RuleSettings, RuleTagger, learn_lexicon
 from plannlp.tag.baselines.vectors import clusters_of
 from plannlp.tag.baselines.wordcache import analysed
@@ -74,18 +73,7 @@ def rules_folds(config: dict[str, Any], config_path: Path | None) -> RuleFolds:
 
 def crf_settings(config: dict[str, Any]) -> Any:
     """CrfSettings from a config's single values (cross-validation compares configs, not grids)."""
-
-    def one(name: str, default: float) -> float:
-        value = config.get(name, default)
-        if isinstance(value, list):
-            if len(value) != 1:
-                raise DataError(f"cross-validation takes one {name}, not a grid: write one config per value")
-            value = value[0]
-        return float(value)
-
-    return dataclasses.replace(
-        settings_from_config(config, tuple(config.get("labels") or LABELS)), c1=one("c1", 0.05), c2=one("c2", 0.1)
-    )
+    return single_settings(config, tuple(config.get("labels") or LABELS), "cross-validation")
 
 
 class CrfFolds:

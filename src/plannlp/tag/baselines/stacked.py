@@ -39,7 +39,7 @@ from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
-from plannlp.tag.baselines.crf import _CONFIG_KEYS, CrfSettings, CrfTagger, sentence_features, settings_from_config
+from plannlp.tag.baselines.crf import _CONFIG_KEYS, CrfSettings, CrfTagger, sentence_features, single_settings
 from plannlp.tag.baselines.features import lower_key
 from plannlp.tag.baselines.targets import bucket, lists
 from plannlp.tag.baselines.wordcache import analysed
@@ -415,22 +415,13 @@ class StackedTagger(Tagger):
 CONFIG_KEYS = (*_CONFIG_KEYS, "inner_folds", "first_max_iterations", "stack")
 
 
-def _one(config: dict[str, Any], name: str, default: float) -> float:
-    value = config.get(name, default)
-    if isinstance(value, list):
-        if len(value) != 1:
-            raise DataError(f"the stacked CRF takes one {name}, not a grid")
-        value = value[0]
-    return float(value)
-
-
 def settings_of(config: dict[str, Any], labels: tuple[str, ...]) -> tuple[CrfSettings, CrfSettings, StackSettings]:
     """(first pass, second pass, stacking) settings of a ``system: crf-stacked`` config: the CRF
     keys as for ``crf`` (one c1 and c2), ``first_max_iterations`` for the first pass (the
     second's ``max_iterations`` when absent), ``inner_folds`` and ``stack`` (StackSettings fields)."""
     if "clusters" in config and config["clusters"]:
         raise DataError("the stacked CRF does not take word clusters")
-    second = dataclasses.replace(settings_from_config(config, labels), c1=_one(config, "c1", 0.05), c2=_one(config, "c2", 0.1))
+    second = single_settings(config, labels, "the stacked CRF")
     first = dataclasses.replace(second, max_iterations=int(config.get("first_max_iterations", second.max_iterations)))
     stack = StackSettings.from_json({**dict(config.get("stack") or {}), "inner_folds": int(config.get("inner_folds", 2))})
     return first, second, stack
