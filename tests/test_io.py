@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
 from plannlp.data import DataError, Document
-from plannlp.io import iter_jsonl, read_documents, read_jsonl, write_documents
+import plannlp.io as plannlp_io
+from plannlp.io import REPO_ROOT, cache_root, iter_jsonl, models_root, read_documents, read_jsonl, write_documents
 
 
 def test_read_jsonl_numbers_lines_and_skips_blank_ones(tmp_path):
@@ -52,3 +57,42 @@ def test_read_documents_keeps_its_signature_and_checks(tmp_path):
     (tmp_path / "bin.jsonl").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(DataError, match="not UTF-8"):
         list(read_documents(tmp_path / "bin.jsonl"))
+
+
+# Where the embedded models are found. An editable install reads the checkout; a plain `pip install .` has
+# no checkout, and used to fail with "no run record" for the default model: the wheel carries the models now.
+
+
+def test_models_root_prefers_the_environment_then_the_checkout(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLANNLP_MODELS", str(tmp_path))
+    assert models_root() == tmp_path
+    monkeypatch.delenv("PLANNLP_MODELS")
+    assert models_root() == REPO_ROOT / "models"  # this test runs from the checkout
+
+
+def test_models_root_without_a_checkout_is_the_installed_copy(monkeypatch, tmp_path):
+    # as in site-packages: the folder two levels above the package has no models/ and no pyproject.toml
+    monkeypatch.delenv("PLANNLP_MODELS", raising=False)
+    monkeypatch.setattr(plannlp_io, "REPO_ROOT", tmp_path / "lib")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "env"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert models_root() == tmp_path / "env" / "share" / "plannlp" / "models"
+    assert cache_root() == tmp_path / "cache" / "plannlp"
+
+
+def test_cache_root_of_a_checkout_is_its_runs_folder():
+    assert cache_root() == REPO_ROOT / "runs" / "cache"
+
+
+def test_the_wheel_carries_the_models_a_tag_run_loads(tmp_path):
+    # the files models_root() expects under <prefix>/share/plannlp/models, for every model tagging loads
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO_ROOT)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("plannlp-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {Path(n).relative_to(Path(n).parts[0], "data", "share", "plannlp", "models").as_posix() for n in names if "/data/share/plannlp/models/" in n}
+    for model in ("default", "roles", "links", "doctype"):
+        committed = {f"{model}/{f.name}" for f in (REPO_ROOT / "models" / model).iterdir() if f.is_file()}
+        assert committed and committed <= shipped, model

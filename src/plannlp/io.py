@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,32 @@ from plannlp.data import DataError, Document
 # The checkout that holds this package (src/plannlp/io.py -> the root): where the committed models, the gold
 # corpus and the run caches live. One constant, so that no module counts its own parents.
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def models_root() -> Path:
+    """Where the embedded models are: ``$PLANNLP_MODELS`` when set; else the checkout's ``models/``
+    (an editable install, or running from ``src``); else the copy a wheel installs under
+    ``<prefix>/share/plannlp/models`` (``[tool.setuptools.data-files]`` in pyproject.toml), so that a
+    plain ``pip install`` finds its default model too."""
+    chosen = os.environ.get("PLANNLP_MODELS")
+    if chosen:
+        return Path(chosen)
+    checkout = REPO_ROOT / "models"
+    if (checkout / "default").is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "plannlp" / "models"
+
+
+def cache_root() -> Path:
+    """Where run caches go: ``runs/cache`` of the checkout, or the user's cache folder
+    (``$XDG_CACHE_HOME/plannlp``, ``~/.cache/plannlp``) when the package is installed from a wheel,
+    so that nothing is written inside site-packages."""
+    if (REPO_ROOT / "pyproject.toml").is_file():
+        return REPO_ROOT / "runs" / "cache"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "plannlp"
+
+
+MODELS_ROOT = models_root()
 
 
 def _open_text(path: Path, mode: str) -> IO[str]:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from plannlp.data import DataError
-from plannlp.io import REPO_ROOT, atomic_writer
+from plannlp.io import MODELS_ROOT, atomic_writer
 from plannlp.runrecord import RunRecord, code_revision, data_checksums
 from plannlp.text import nfc
 
@@ -37,7 +37,7 @@ CLASSES = ("health-plan", "health-news", "other")
 KEEP_DEFAULT = ("health-plan", "health-news")  # what `plannlp watch` tags
 MODEL_FILE = "model.json"
 RUN_FILE = "plannlp.json"
-DEFAULT_MODEL = REPO_ROOT / "models" / "doctype"
+DEFAULT_MODEL = MODELS_ROOT / "doctype"
 MAX_CHARS = 6000  # a page's type shows in its title and opening; long annexes add only noise and time
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 FEATURES = ("target", "health", "official", "news", "health_x_target")

@@ -38,7 +38,7 @@ from typing import Any
 
 from plannlp.data import DataError, Document, Link, Span
 from plannlp.evaluate.metrics import PRF, link_score
-from plannlp.io import REPO_ROOT, read_documents, read_json, write_json
+from plannlp.io import MODELS_ROOT, read_documents, read_json, write_json
 from plannlp.labels import AGENCY, INDICATOR, ISSUER, LEAD, PARTNER
 from plannlp.linear import LinearModel, fit_linear, shuffled_folds
 from plannlp.records import body_key
@@ -306,7 +306,7 @@ def link_targets(doc: Document, min_overlap: float = 0.5) -> Document:
 # --- a learned linker: which bodies of the document answer for each target --------------------
 
 LINK_MODEL_FILE = "links.json"
-DEFAULT_LINK_MODEL = REPO_ROOT / "models" / "links"
+DEFAULT_LINK_MODEL = MODELS_ROOT / "links"
 
 
 @dataclass

@@ -23,14 +23,14 @@ from typing import Any
 
 from plannlp.data import DataError, Document, Span
 from plannlp.evaluate.metrics import PRF, role_scores
-from plannlp.io import REPO_ROOT, iter_jsonl, read_documents, read_json, write_json
+from plannlp.io import MODELS_ROOT, iter_jsonl, read_documents, read_json, write_json
 from plannlp.labels import AGENCY, LEAD, ROLES
 from plannlp.linear import LinearModel, fit_linear, shuffled_folds
 from plannlp.runrecord import RunRecord, code_revision, data_checksums
 from plannlp.text import fold, line_offsets
 
 ROLE_MODEL_FILE = "roles.json"
-DEFAULT_ROLE_MODEL = REPO_ROOT / "models" / "roles"
+DEFAULT_ROLE_MODEL = MODELS_ROOT / "roles"
 
 _WORD = re.compile(r"\w+|[:;,()]", re.UNICODE)
 _HEADING = re.compile(r"^\s*(?:#+\s*|\*\*)?(?:[IVXLC]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))\s+\S", re.I)

@@ -18,7 +18,7 @@ from typing import Any
 
 from plannlp.data import DataError
 from plannlp.evaluate.crossval import FoldSystem
-from plannlp.io import REPO_ROOT
+from plannlp.io import MODELS_ROOT
 from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
 from plannlp.tag import links as links_model
 from plannlp.tag import roles as roles_model
@@ -83,7 +83,7 @@ def _combined_train(config: dict[str, Any], config_path: Path) -> Path:
 register(System("bilstm", bilstm.BilstmTagger.from_record, bilstm.train_from_config, "BiLSTM-CRF over word vectors, characters and layout"))
 register(System("combined", _combined_load, _combined_train, "a primary tagger, gaps filled by a secondary"))
 
-DEFAULT_MODEL = REPO_ROOT / "models" / "default"
+DEFAULT_MODEL = MODELS_ROOT / "default"
 
 
 def get_system(name: str) -> System:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from plannlp.data import text_checksum
-from plannlp.io import REPO_ROOT
+from plannlp.io import cache_root
 from plannlp.segment import Sentence, Token, segment
 from plannlp.tag.baselines.postag import pos_tagger
 
@@ -23,7 +23,7 @@ def pos_tags(words: Sequence[str]) -> list[str]:
     return pos_tagger().tags(words)
 
 
-CACHE_DIR = Path(os.environ.get("PLANNLP_CACHE", REPO_ROOT / "runs" / "cache" / "analysis"))
+CACHE_DIR = Path(os.environ.get("PLANNLP_CACHE", cache_root() / "analysis"))
 
 
 def analysed(text: str, pos: bool = True) -> tuple[tuple[Sentence, ...], list[list[str]] | None]:
