@@ -60,3 +60,33 @@ def test_layout_features_per_word() -> None:
     assert past["H.past"] and past["S.past"] and "H.target" not in past
     inline = next(fs for s, fs in zip(sentences, rows) if PLAN[s.start : s.end].startswith("Đơn vị chủ trì:"))
     assert inline[-2]["T.col"] == "lead" and "T.col" not in inline[0]
+
+
+TARGET_TABLE = """TT
+Chỉ tiêu
+Chủ trì
+I. Kinh tế số
+1
+Kinh tế số chiếm 45% GRDP tỉnh.
+Sở Tài chính
+II. Xã hội số
+1
+Tỷ lệ phủ sóng 5G đạt 100%.
+Sở Khoa học và Công nghệ
+III. TỔ CHỨC THỰC HIỆN
+1. Sở Y tế chủ trì triển khai kế hoạch.
+"""
+
+
+def test_group_rows_keep_a_table_only_when_asked() -> None:
+    old = analyse_lines(TARGET_TABLE)
+    assert _line(old, TARGET_TABLE, "I. Kinh tế số").column is None  # without group rows the table ends here
+    assert _line(old, TARGET_TABLE, "Tỷ lệ phủ sóng").column is None
+    lines = analyse_lines(TARGET_TABLE, group_rows=True)
+    group = _line(lines, TARGET_TABLE, "II. Xã hội số")
+    assert group.column == "group" and group.kind == "group" and not group.heading
+    assert _line(lines, TARGET_TABLE, "Tỷ lệ phủ sóng").column == "target"
+    assert _line(lines, TARGET_TABLE, "Sở Khoa học").column == "lead"
+    # a marked line not followed by a row number is the end of the table, not a group row
+    end = _line(lines, TARGET_TABLE, "III. TỔ CHỨC")
+    assert end.column is None and end.heading

@@ -189,3 +189,51 @@ def sentence_target_features(
 ) -> list[list[Features]]:
     """:func:`target_features` of every sentence."""
     return [target_features(words, rule) for words, rule in zip(words_of, rules)]
+
+
+def indicator_features(words: Sequence[str], rule: Sequence[str] | None = None) -> list[Features]:
+    """Per word of one sentence: where it stands against the levels of its clause (names ``I.*``;
+    the ``indicators`` flag of the CRF).
+
+    ``I.side``: before the clause's first level (``pre``), after its last (``post``), between two
+    (``mid``) or in a clause with none (``none``); ``pre`` carries whether a linking word stands
+    just before that level (``[Tỷ lệ ...] đạt 95%``) and ``post`` whether the clause *opens* with
+    its level, nothing but opening verbs, comparators and commas before it (``Phấn đấu 100% [trạm y
+    tế xã có ...]``), the two shapes of a target clause. ``I.run``: whether a boundary (``,``
+    ``:``) lies between the word and that level, so a long indicator cut at a comma can still read
+    as one. Clauses end at the strong boundaries, as in :func:`target_features`."""
+    lowers = [_lower_key(w) for w in words]
+    kinds = _kinds(lowers, words, rule)
+    n = len(words)
+    rows: list[Features] = [{} for _ in range(n)]
+    start = 0
+    while start < n:
+        end = start
+        while end < n and kinds[end] != ";":
+            end += 1
+        levels = [i for i in range(start, end) if kinds[i] == "N"]
+        if levels:
+            first, last = levels[0], levels[-1]
+            linked = first > start and kinds[first - 1] == "L"
+            opens = all(k in ("O", "L", ",", "Y") for k in kinds[start:first])
+            for i in range(start, end):
+                k = kinds[i]
+                if k == "N":
+                    continue
+                if i < first:
+                    side = "pre" + ("L" if linked else "")
+                    between = kinds[i + 1 : first]
+                elif i > last:
+                    side = "post" + ("V" if opens else "")
+                    between = kinds[last + 1 : i]
+                else:
+                    side = "mid"
+                    between = []
+                cross = _strongest([b for b in between if b in (":", ",")])
+                rows[i]["I.side"] = side
+                rows[i]["I.run"] = f"{side}{cross}"
+        else:
+            for i in range(start, end):
+                rows[i]["I.side"] = "none"
+        start = end + 1
+    return rows
