@@ -90,3 +90,11 @@ def test_group_rows_keep_a_table_only_when_asked() -> None:
     # a marked line not followed by a row number is the end of the table, not a group row
     end = _line(lines, TARGET_TABLE, "III. TỔ CHỨC")
     assert end.column is None and end.heading
+
+
+def test_a_group_row_may_take_two_lines() -> None:
+    text = "STT\nNhiệm vụ\nĐơn vị thực hiện\nThời gian thực hiện\nA\nPHÁT TRIỂN NỀN MÓNG\n1.1\nRà soát quy định\nSở Tư pháp\n2026 - 2030\n"
+    lines = analyse_lines(text, group_rows=True)
+    assert _line(lines, text, "A").column == "group" and _line(lines, text, "PHÁT").column == "group"
+    assert _line(lines, text, "Sở Tư pháp").column == "lead" and _line(lines, text, "2026").column == "time"
+    assert _line(analyse_lines(text), text, "2026").column is None  # the old reading lost the table at "A"

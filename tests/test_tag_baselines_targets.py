@@ -113,7 +113,9 @@ def test_indicator_side_of_the_clause_levels() -> None:
     assert rows[0]["I.side"] == "pre"  # no link word before the level
     assert rows[2] == {} and rows[3] == {}  # the level and its %
     assert rows[5]["I.side"] == "post" and rows[5]["I.run"] == "post,"  # after it, behind a comma
-    assert indicator_features(["xã", "có", "bác sĩ"])[0]["I.side"] == "none"
+    # no level in the clause: no features (table year cells such as "2026 - 2030" keep their old ones)
+    assert indicator_features(["xã", "có", "bác sĩ"]) == [{}, {}, {}]
+    assert indicator_features(["2026", "-", "2030"]) == [{}, {}, {}]
 
 
 def test_indicators_flag_is_off_by_default_and_read_from_configs() -> None:

@@ -208,10 +208,11 @@ def _add_context(row: dict[str, Any]) -> None:
     """The ``indicators`` flag's conjunctions: the place (:func:`_context`) with the word's side of
     its clause's levels and with its distance to the next level on the right, which a linear model
     cannot combine by itself (``left of a level`` means more in a target list than in a report)."""
+    if "I.side" not in row:  # a clause without a level: nothing to conjoin (indicator_features)
+        return
     ctx = _context(row)
     row["I.ctx"] = ctx
-    if "I.side" in row:
-        row["I.ctx|side"] = f"{ctx}|{row['I.side']}"
+    row["I.ctx|side"] = f"{ctx}|{row['I.side']}"
     if "X.rnum" in row:
         row["I.ctx|r"] = f"{ctx}|{row['X.rnum']}"
 
