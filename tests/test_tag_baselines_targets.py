@@ -107,12 +107,11 @@ def test_indicator_side_of_the_clause_levels() -> None:
     assert rows[1]["I.side"] == "preL"  # tỷ lệ: before the level, which "đạt" links (the year 2030 is no level)
     assert rows[9]["I.side"] == "preL" and "I.side" not in rows[10]  # đạt; the level itself has none
     assert rows[15]["I.side"] == "postV"  # 100 % [xã có nữ hộ sinh]: the clause opens with its level
-    assert rows[16]["I.run"] == "postV"
     words = ["Tỷ lệ", "tiêm chủng", "95", "%", ",", "xã", "có", "bác sĩ"]
     rows = indicator_features(words)
     assert rows[0]["I.side"] == "pre"  # no link word before the level
     assert rows[2] == {} and rows[3] == {}  # the level and its %
-    assert rows[5]["I.side"] == "post" and rows[5]["I.run"] == "post,"  # after it, behind a comma
+    assert rows[5]["I.side"] == "post"  # after it, in a clause that does not open with it
     # no level in the clause: no features (table year cells such as "2026 - 2030" keep their old ones)
     assert indicator_features(["xã", "có", "bác sĩ"]) == [{}, {}, {}]
     assert indicator_features(["2026", "-", "2030"]) == [{}, {}, {}]

@@ -59,7 +59,7 @@ class CrfSettings:
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
     structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
     targets: bool = False  # clause geometry: distance to levels, opening verbs, boundaries (baselines.targets)
-    indicators: bool = False  # indicator features (baselines.targets.indicator_features, table group rows, clause context) and INDICATOR edge trimming
+    indicators: bool = False  # side of the clause's levels x place (baselines.targets.indicator_features), table group rows, INDICATOR edge trimming
     record_years: bool = False  # after tagging, rule YEARs that date undated records (baselines.years)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
@@ -205,16 +205,12 @@ def _context(row: dict[str, Any]) -> str:
 
 
 def _add_context(row: dict[str, Any]) -> None:
-    """The ``indicators`` flag's conjunctions: the place (:func:`_context`) with the word's side of
-    its clause's levels and with its distance to the next level on the right, which a linear model
-    cannot combine by itself (``left of a level`` means more in a target list than in a report)."""
+    """The ``indicators`` flag's conjunction: the place (:func:`_context`) with the word's side of
+    its clause's levels, which a linear model cannot combine by itself (``left of a level`` means
+    more in a target list or a target-table cell than in a report of past figures)."""
     if "I.side" not in row:  # a clause without a level: nothing to conjoin (indicator_features)
         return
-    ctx = _context(row)
-    row["I.ctx"] = ctx
-    row["I.ctx|side"] = f"{ctx}|{row['I.side']}"
-    if "X.rnum" in row:
-        row["I.ctx|r"] = f"{ctx}|{row['X.rnum']}"
+    row["I.ctx|side"] = f"{_context(row)}|{row['I.side']}"
 
 
 @dataclass
