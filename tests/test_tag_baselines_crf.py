@@ -16,7 +16,7 @@ from plannlp.io import read_documents
 from plannlp.runrecord import RunRecord
 from plannlp.segment import segment
 from plannlp.tag.baselines import crf as crf_module
-from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, featurise, gazetteer_tags
+from plannlp.tag.baselines.crf import CrfSettings, CrfTagger, featurise, gazetteer_tags, sentence_features
 from plannlp.tag.baselines.features import lower_key, nfc_view, text_key, token_features, word_shape
 from plannlp.tag.baselines.poslexicon import pos_lexicon
 from plannlp.tag.systems import load_tagger, train
@@ -238,3 +238,15 @@ def test_lower_key_is_the_lower_case_text_key_from_the_word_cache() -> None:
     # the stacked CRF reads word keys through lower_key (cached per word): it must be text_key's
     words = ["Uỷ ban", "HOÀ BÌNH", "Sở Y tế", "2030", "", "Hoà", unicodedata.normalize("NFD", "Thừa Thiên Huế")]
     assert [lower_key(w) for w in words] == [text_key(w).lower() for w in words]
+
+
+def test_indicators_flag_conjoins_place_and_side_and_trims_indicators() -> None:
+    text = "II. MỤC TIÊU\n2. Mục tiêu cụ thể\n- Phấn đấu 100% trạm y tế xã có bác sĩ.\nNăm qua đã có 90% xã có bác sĩ."
+    sentences = segment(text)
+    on = CrfSettings(pos=False, structure=True, targets=True, indicators=True)
+    rows = [r for sent in sentence_features(text, sentences, on) for r in sent]
+    words = [t.text for sent in sentences for t in sent.tokens]
+    assert rows[words.index("trạm")]["I.ctx|side"] == "item|postV"  # a target-list item, after its opening level
+    assert rows[len(words) - 2]["I.ctx|side"] == "past|post"  # "bác sĩ" of the past figure
+    off = sentence_features(text, sentences, CrfSettings(pos=False, structure=True, targets=True))
+    assert not any(k.startswith("I.") for sent in off for r in sent for k in r)  # old models see no change

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plannlp.data import Span
-from plannlp.tag.baselines.indicators import complete_indicators
+from plannlp.tag.baselines.indicators import complete_indicators, trim_indicators
 
 
 def _span(text: str, piece: str, label: str, nth: int = 0) -> Span:
@@ -38,3 +38,19 @@ def test_opener_change_start_and_stop_words() -> None:
     # no link word between words and level: nothing is proposed on the left
     text = "Kinh phí 500 triệu đồng."
     assert _indicators(text, [_span(text, "500 triệu đồng", "VALUE")]) == []
+
+
+def test_trim_indicators_cuts_edge_punctuation_and_trailing_conjunctions() -> None:
+    text = "phấn đấu 100% cơ sở giáo dục đại học và 80% cơ sở nghề nghiệp đạt chuẩn, 20% số trường (R&D)"
+    spans = [
+        _span(text, "cơ sở giáo dục đại học và", "INDICATOR"),
+        _span(text, "cơ sở nghề nghiệp đạt chuẩn,", "INDICATOR"),
+        _span(text, "số trường (R&D)", "INDICATOR"),
+        _span(text, "80%", "VALUE"),
+        _span(text, ",", "INDICATOR"),  # nothing left: dropped
+    ]
+    out = trim_indicators(text, spans)
+    assert [text[s.start : s.end] for s in out] == [
+        "cơ sở giáo dục đại học", "cơ sở nghề nghiệp đạt chuẩn", "số trường (R&D)", "80%",
+    ]  # fmt: skip
+    assert out[2] is spans[2] and out[3] is spans[3]  # untouched spans are kept as they were

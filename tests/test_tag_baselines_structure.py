@@ -60,3 +60,41 @@ def test_layout_features_per_word() -> None:
     assert past["H.past"] and past["S.past"] and "H.target" not in past
     inline = next(fs for s, fs in zip(sentences, rows) if PLAN[s.start : s.end].startswith("Đơn vị chủ trì:"))
     assert inline[-2]["T.col"] == "lead" and "T.col" not in inline[0]
+
+
+TARGET_TABLE = """TT
+Chỉ tiêu
+Chủ trì
+I. Kinh tế số
+1
+Kinh tế số chiếm 45% GRDP tỉnh.
+Sở Tài chính
+II. Xã hội số
+1
+Tỷ lệ phủ sóng 5G đạt 100%.
+Sở Khoa học và Công nghệ
+III. TỔ CHỨC THỰC HIỆN
+1. Sở Y tế chủ trì triển khai kế hoạch.
+"""
+
+
+def test_group_rows_keep_a_table_only_when_asked() -> None:
+    old = analyse_lines(TARGET_TABLE)
+    assert _line(old, TARGET_TABLE, "I. Kinh tế số").column is None  # without group rows the table ends here
+    assert _line(old, TARGET_TABLE, "Tỷ lệ phủ sóng").column is None
+    lines = analyse_lines(TARGET_TABLE, group_rows=True)
+    group = _line(lines, TARGET_TABLE, "II. Xã hội số")
+    assert group.column == "group" and group.kind == "group" and not group.heading
+    assert _line(lines, TARGET_TABLE, "Tỷ lệ phủ sóng").column == "target"
+    assert _line(lines, TARGET_TABLE, "Sở Khoa học").column == "lead"
+    # a marked line not followed by a row number is the end of the table, not a group row
+    end = _line(lines, TARGET_TABLE, "III. TỔ CHỨC")
+    assert end.column is None and end.heading
+
+
+def test_a_group_row_may_take_two_lines() -> None:
+    text = "STT\nNhiệm vụ\nĐơn vị thực hiện\nThời gian thực hiện\nA\nPHÁT TRIỂN NỀN MÓNG\n1.1\nRà soát quy định\nSở Tư pháp\n2026 - 2030\n"
+    lines = analyse_lines(text, group_rows=True)
+    assert _line(lines, text, "A").column == "group" and _line(lines, text, "PHÁT").column == "group"
+    assert _line(lines, text, "Sở Tư pháp").column == "lead" and _line(lines, text, "2026").column == "time"
+    assert _line(analyse_lines(text), text, "2026").column is None  # the old reading lost the table at "A"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from plannlp.tag.baselines.crf import CrfSettings
-from plannlp.tag.baselines.targets import _kinds, _lower_key, _strongest, bucket, target_features
+from plannlp.tag.baselines.targets import _kinds, _lower_key, _strongest, bucket, indicator_features, target_features
 
 # underthesea-style words (multi-syllable words are one token)
 WORDS = ["Phấn đấu", "tỷ lệ", "trạm", "y tế", "có", "bác sĩ", "đến", "năm", "2030", "đạt", "95", "%", ";",
@@ -100,3 +100,26 @@ def test_one_sweep_gives_the_features_of_the_per_word_lookups() -> None:
         words = [rng.choice(vocabulary) for _ in range(rng.randint(0, 40))]
         rule = [rng.choice(["O", "O", "O", "B-VALUE", "I-VALUE", "B-YEAR"]) for _ in words] if rng.random() < 0.5 else None
         assert target_features(words, rule) == _reference_features(words, rule)
+
+
+def test_indicator_side_of_the_clause_levels() -> None:
+    rows = indicator_features(WORDS)
+    assert rows[1]["I.side"] == "preL"  # tỷ lệ: before the level, which "đạt" links (the year 2030 is no level)
+    assert rows[9]["I.side"] == "preL" and "I.side" not in rows[10]  # đạt; the level itself has none
+    assert rows[15]["I.side"] == "postV"  # 100 % [xã có nữ hộ sinh]: the clause opens with its level
+    words = ["Tỷ lệ", "tiêm chủng", "95", "%", ",", "xã", "có", "bác sĩ"]
+    rows = indicator_features(words)
+    assert rows[0]["I.side"] == "pre"  # no link word before the level
+    assert rows[2] == {} and rows[3] == {}  # the level and its %
+    assert rows[5]["I.side"] == "post"  # after it, in a clause that does not open with it
+    # no level in the clause: no features (table year cells such as "2026 - 2030" keep their old ones)
+    assert indicator_features(["xã", "có", "bác sĩ"]) == [{}, {}, {}]
+    assert indicator_features(["2026", "-", "2030"]) == [{}, {}, {}]
+
+
+def test_indicators_flag_is_off_by_default_and_read_from_configs() -> None:
+    from plannlp.tag.baselines.folds import crf_settings
+
+    assert CrfSettings().indicators is False
+    assert CrfSettings.from_json({}).indicators is False  # models saved before the flag load unchanged
+    assert crf_settings({"indicators": True}).indicators is True

@@ -34,7 +34,8 @@ from plannlp.tag.baselines import features as fx
 from plannlp.tag.baselines.poslexicon import LEXICON_FILE, PosLexicon, pos_lexicon
 from plannlp.tag.baselines.rules import agency_mentions, stacked_rules
 from plannlp.tag.baselines.structure import layout_features
-from plannlp.tag.baselines.targets import target_features
+from plannlp.tag.baselines.indicators import trim_indicators
+from plannlp.tag.baselines.targets import indicator_features, target_features
 from plannlp.tag.baselines.vectors import clusters_of, load_clusters
 from plannlp.tag.baselines.wordcache import analysed, pos_tags
 from plannlp.tag.baselines.years import date_records
@@ -58,6 +59,7 @@ class CrfSettings:
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
     structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
     targets: bool = False  # clause geometry: distance to levels, opening verbs, boundaries (baselines.targets)
+    indicators: bool = False  # side of the clause's levels x place (baselines.targets.indicator_features), table group rows, INDICATOR edge trimming
     record_years: bool = False  # after tagging, rule YEARs that date undated records (baselines.years)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
@@ -154,7 +156,7 @@ def sentence_features(
     rules = rule_tags(text, sentences) if settings.rule_features else [None] * len(sentences)
     layout = None
     if settings.structure:
-        layout = layout_features(text, sentences)
+        layout = layout_features(text, sentences, group_rows=settings.indicators)
     rows = []
     for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
         words = [t.text for t in sentence.tokens]
@@ -171,6 +173,10 @@ def sentence_features(
         if settings.targets:
             for row, extra in zip(feats, target_features(words, rule)):
                 row.update(extra)
+        if settings.indicators:
+            for row, extra in zip(feats, indicator_features(words, rule)):
+                row.update(extra)
+                _add_context(row)
         if clusters is not None and settings.clusters:
             found = [clusters.features(w) for w in words]
             for i, row in enumerate(feats):
@@ -180,6 +186,31 @@ def sentence_features(
                         row.update({prefix + name: value for name, value in found[i + d].items()})
         rows.append(feats)
     return rows
+
+
+_LIST_KINDS = frozenset(("bullet", "num", "num2", "letter", "plain"))
+
+
+def _context(row: dict[str, Any]) -> str:
+    """What kind of place a word's line is, from its layout features: a table cell (by column), a
+    list item or line under a target or year heading, a past-tense passage, a target sentence."""
+    col = row.get("T.col")
+    if col is not None:
+        return f"tab-{col}" if col in ("target", "content", "result", "group") else "tab-o"
+    if row.get("H.past") or row.get("S.past"):
+        return "past"
+    if (row.get("H.target") or row.get("H.year")) and row.get("L.kind") in _LIST_KINDS and not row.get("L.head"):
+        return "item"
+    return "tsent" if row.get("S.target") else "o"
+
+
+def _add_context(row: dict[str, Any]) -> None:
+    """The ``indicators`` flag's conjunction: the place (:func:`_context`) with the word's side of
+    its clause's levels, which a linear model cannot combine by itself (``left of a level`` means
+    more in a target list or a target-table cell than in a report of past figures)."""
+    if "I.side" not in row:  # a clause without a level: nothing to conjoin (indicator_features)
+        return
+    row["I.ctx|side"] = f"{_context(row)}|{row['I.side']}"
 
 
 @dataclass
@@ -302,6 +333,8 @@ class CrfTagger(Tagger):
         ``record_years``) the rule YEARs dating its undated records. Prediction, model selection
         and cross-validation all go through here, so none of them can drop the step."""
         spans = self._spans(sentences, rows)
+        if self.settings.indicators:
+            spans = trim_indicators(doc.text, spans)
         return date_records(doc, spans) if self.settings.record_years else spans
 
     def predict_featurised(self, data: Featurised) -> list[Document]:
@@ -350,7 +383,7 @@ class CrfTagger(Tagger):
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
-    "targets", "record_years",
+    "targets", "record_years", "indicators",
 )  # fmt: skip
 
 
@@ -374,6 +407,7 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
         rule_features=bool(config.get("rule_features", False)),
         structure=bool(config.get("structure", False)),
         targets=bool(config.get("targets", False)),
+        indicators=bool(config.get("indicators", False)),
         record_years=bool(config.get("record_years", False)),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),

@@ -40,6 +40,7 @@ class _Patterns:
     opener: re.Pattern[str]  # words after which an indicator starts
     first: re.Pattern[str]  # verbs that open an indicator as the clause's first word
     stop: re.Pattern[str]  # words before which an indicator after its level ends
+    trailing: re.Pattern[str]  # words an INDICATOR span does not end with (``và``)
 
 
 @lru_cache(maxsize=4)
@@ -53,6 +54,7 @@ def patterns(comma_stop: bool = False) -> _Patterns:
         re.compile(alternation(words["left_starts"]), re.I),
         re.compile(alternation(words["first_verbs"]) + r"\s+(?!" + alternation(words["first_verb_compounds"]) + ")", re.I),
         re.compile(alternation(stops, left_bound=True), re.I),
+        re.compile(r"(?:^|\s)" + alternation(words["trailing_words"]) + r"$", re.I),
     )
 
 
@@ -150,4 +152,34 @@ def complete_indicators(
         if _usable(text, a, b, max_words) and _free(inside, a, b):
             out.append(Span(a, b, INDICATOR))
             out.sort(key=lambda s: (s.start, s.end))
+    return out
+
+
+_EDGE_START = " \t,;:-–)"
+_EDGE_END = " \t,;:-–("
+
+
+def trim_indicators(text: str, spans: Sequence[Span]) -> list[Span]:
+    """``spans`` with each INDICATOR cut back to words: no leading or trailing punctuation (the
+    spec: no final ``,`` ``;`` ``:``) and no trailing conjunction (``trailing_words``: ``và``,
+    ``hoặc``), which the CRF sometimes tags with the words before a comma or a second level."""
+    p = patterns()
+    key = text_key(text)
+    out = []
+    for s in spans:
+        if s.label != INDICATOR:
+            out.append(s)
+            continue
+        a, b = s.start, s.end
+        while True:
+            while a < b and text[a] in _EDGE_START:
+                a += 1
+            while b > a and text[b - 1] in _EDGE_END:
+                b -= 1
+            m = p.trailing.search(key, a, b)
+            if m is None or m.start() <= a:
+                break
+            b = m.start()
+        if b > a and any(c.isalpha() for c in text[a:b]):
+            out.append(Span(a, b, s.label, s.score) if (a, b) != (s.start, s.end) else s)
     return out

@@ -129,8 +129,16 @@ class _Line:
     after_colon: bool
 
 
-def analyse_lines(text: str) -> list[_Line]:
-    """Every line of ``text`` with its kind, heading path and table column (see the module docstring)."""
+_GROUP_ROW_KINDS = ("roman", "upper", "letter", "num", "num2", "article", "plain")
+
+
+def analyse_lines(text: str, group_rows: bool = False) -> list[_Line]:
+    """Every line of ``text`` with its kind, heading path and table column (see the module docstring).
+
+    With ``group_rows``, a short line that stands where a new row would start and is followed by a
+    bare row number within three short lines (``TT | Chỉ tiêu | Chủ trì`` then ``I. Kinh tế số`` then
+    ``1``; ``A`` then ``PHÁT TRIỂN ...`` then ``I`` then ``1.1``) is a group row of the table (column
+    ``group``) instead of its end, so the rows after it keep their columns."""
     raw: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
@@ -196,10 +204,14 @@ def analyse_lines(text: str) -> list[_Line]:
             elif col + 1 < len(header):
                 col += 1
                 column = header[col] or "other"
+            elif group_rows and kind in _GROUP_ROW_KINDS and len(line.split()) <= 15 and _row_number_follows(text, raw, i):
+                column = "group"  # col stays at the last column: the next bare number opens a row
             else:  # more cells than columns: the table has ended
                 header, col = [], -1
         if column is not None:
             kind = "cell" if kind != "bare" else "bare"
+            if column == "group":
+                kind = "group"
         heading = column is None and _is_heading(line, kind)
         if heading:
             level = _LEVELS[kind]
@@ -221,10 +233,27 @@ def analyse_lines(text: str) -> list[_Line]:
     return lines
 
 
-def layout_features(text: str, sentences: Sequence[Sentence]) -> list[list[Features]]:
-    """Per sentence, per word: the layout features named in the module docstring."""
+def _row_number_follows(text: str, raw: Sequence[tuple[int, int]], i: int) -> bool:
+    """Whether a bare row number (``1``, ``1.1``) follows line ``i`` within three non-empty lines,
+    all short (a group row may take two lines: ``A`` then ``PHÁT TRIỂN NỀN MÓNG ...``)."""
+    seen = 0
+    for s, e in raw[i + 1 : i + 8]:
+        line = text[s:e]
+        if not line.strip():
+            continue
+        if _BARE_NUMBER.match(line) and any(ch.isdigit() for ch in line):
+            return True
+        seen += 1
+        if seen >= 3 or len(line.split()) > 15:
+            return False
+    return False
+
+
+def layout_features(text: str, sentences: Sequence[Sentence], group_rows: bool = False) -> list[list[Features]]:
+    """Per sentence, per word: the layout features named in the module docstring (``group_rows``:
+    see :func:`analyse_lines`)."""
     c = cues()
-    lines = analyse_lines(text)
+    lines = analyse_lines(text, group_rows)
     starts = [ln.start for ln in lines]
     keys = [" ".join(text_key(text[ln.start : ln.end]).lower().split()) for ln in lines]
     heading_classes: dict[int, list[str]] = {}
