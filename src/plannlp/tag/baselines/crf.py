@@ -31,6 +31,7 @@ from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence, segment
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
 from plannlp.tag.baselines import features as fx
+from plannlp.tag.baselines.agencyctx import agency_context_features, mined_names
 from plannlp.tag.baselines.poslexicon import LEXICON_FILE, PosLexicon, pos_lexicon
 from plannlp.tag.baselines.rules import agency_mentions, stacked_rules
 from plannlp.tag.baselines.structure import layout_features
@@ -58,6 +59,7 @@ class CrfSettings:
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
     structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
     targets: bool = False  # clause geometry: distance to levels, opening verbs, boundaries (baselines.targets)
+    agency_context: bool = False  # conjuncts of body lists and mined body names (baselines.agencyctx)
     record_years: bool = False  # after tagging, rule YEARs that date undated records (baselines.years)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
@@ -155,6 +157,9 @@ def sentence_features(
     layout = None
     if settings.structure:
         layout = layout_features(text, sentences)
+    mined = None
+    if settings.agency_context:
+        mined = _range_tags([(start, end, "") for start, end in mined_names().matches(text)], sentences)
     rows = []
     for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
         words = [t.text for t in sentence.tokens]
@@ -170,6 +175,9 @@ def sentence_features(
                 row.update(extra)
         if settings.targets:
             for row, extra in zip(feats, target_features(words, rule)):
+                row.update(extra)
+        if mined is not None:
+            for row, extra in zip(feats, agency_context_features(words, gaz, mined[k])):
                 row.update(extra)
         if clusters is not None and settings.clusters:
             found = [clusters.features(w) for w in words]
@@ -350,7 +358,7 @@ class CrfTagger(Tagger):
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
-    "targets", "record_years",
+    "targets", "record_years", "agency_context",
 )  # fmt: skip
 
 
@@ -374,6 +382,7 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
         rule_features=bool(config.get("rule_features", False)),
         structure=bool(config.get("structure", False)),
         targets=bool(config.get("targets", False)),
+        agency_context=bool(config.get("agency_context", False)),
         record_years=bool(config.get("record_years", False)),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),
