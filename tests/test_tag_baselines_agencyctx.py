@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from plannlp.tag.baselines.agencyctx import NameList, agency_context_features, mine_names
-from plannlp.tag.baselines.crf import CrfSettings, settings_from_config
+from plannlp.segment import segment
+from plannlp.tag.baselines.crf import CrfSettings, sentence_features, settings_from_config
 
 # underthesea-style words (multi-syllable words are one token)
 WORDS = ["Sở", "Y tế", "chủ trì", ",", "phối hợp", "với", "Sở", "Tư pháp", ",", "Trung tâm", "Thông tin", "tỉnh",
@@ -73,3 +74,15 @@ def test_mining_does_not_join_two_bodies() -> None:
     texts = ["Bộ Y tế và Bộ Tài chính."] * 6 + ["Bộ Y tế."] * 6
     kept = mine_names(texts, min_count=5)
     assert "bộ y tế" in kept and not any("và" in name.split() for name in kept)
+
+
+def test_crf_rows_carry_the_features_only_with_the_flag() -> None:
+    text = "Sở Y tế chủ trì, phối hợp với Bộ Tài chính và Hội Nông dân tỉnh."
+    sentences = segment(text)
+    off = sentence_features(text, sentences, CrfSettings(pos=False))
+    on = sentence_features(text, sentences, CrfSettings(pos=False, agency_context=True))
+    assert not any(k.startswith(("cj.", "mgaz")) for row in off[0] for k in row)
+    first = on[0][0]
+    assert first["cj.kind"] == "head" and first["mgaz"] == "B"  # "Sở Y tế" is a mined name
+    # the rest of each row is the flag-off row: old features unchanged
+    assert all({k: v for k, v in b.items() if not k.startswith(("cj.", "mgaz"))} == a for a, b in zip(off[0], on[0]))
