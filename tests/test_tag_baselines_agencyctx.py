@@ -31,6 +31,7 @@ def test_lowercase_head_is_not_a_body_and_gazetteer_start_is() -> None:
     assert rows[0]["cj.kind"] == "other" and rows[3]["cj.kind"] == "head"
     rows = agency_context_features(["UBND", "tỉnh"], ["B", "I"], ["O", "O"])
     assert rows[0]["cj.kind"] == "head" and rows[1]["mgaz"] == "O"
+    assert "mgaz" not in agency_context_features(["UBND"], ["B"], None)[0]
 
 
 def test_mined_tag_features() -> None:
@@ -59,7 +60,9 @@ def test_name_matching_longest_first_and_capitalised() -> None:
 def test_flag_defaults_off_and_old_settings_load() -> None:
     assert CrfSettings().agency_context is False
     assert CrfSettings.from_json({"c1": 0.1}).agency_context is False
+    assert CrfSettings.from_json({"c1": 0.1}).agency_names is False
     assert settings_from_config({"agency_context": True}, ("AGENCY",)).agency_context is True
+    assert settings_from_config({"agency_names": True}, ("AGENCY",)).agency_names is True
 
 
 def test_mining_drops_rare_ways_on_and_places() -> None:
@@ -80,7 +83,9 @@ def test_crf_rows_carry_the_features_only_with_the_flag() -> None:
     text = "Sở Y tế chủ trì, phối hợp với Bộ Tài chính và Hội Nông dân tỉnh."
     sentences = segment(text)
     off = sentence_features(text, sentences, CrfSettings(pos=False))
-    on = sentence_features(text, sentences, CrfSettings(pos=False, agency_context=True))
+    on = sentence_features(text, sentences, CrfSettings(pos=False, agency_context=True, agency_names=True))
+    names_only = sentence_features(text, sentences, CrfSettings(pos=False, agency_names=True))
+    assert "mgaz" in names_only[0][0] and "cj.kind" not in names_only[0][0]
     assert not any(k.startswith(("cj.", "mgaz")) for row in off[0] for k in row)
     first = on[0][0]
     assert first["cj.kind"] == "head" and first["mgaz"] == "B"  # "Sở Y tế" is a mined name

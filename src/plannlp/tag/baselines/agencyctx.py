@@ -1,4 +1,5 @@
-"""Where a word stands among the bodies of its sentence, as CRF features (the ``agency_context`` flag).
+"""Where a word stands among the bodies of its sentence, as CRF features (the CRF's ``agency_context``
+flag: conjuncts; ``agency_names``: mined names).
 
 Issue 10: most AGENCY errors of the one-pass CRF are conjuncts of a list of bodies (``Sở Tư pháp``,
 ``Trung tâm Thông tin tỉnh`` in a list whose other members it finds) and names its gazetteer does
@@ -257,11 +258,25 @@ def _bucket(n: int) -> str:
 
 
 def agency_context_features(
-    words: Sequence[str], gazetteer: Sequence[str], mined: Sequence[str]
+    words: Sequence[str], gazetteer: Sequence[str], mined: Sequence[str] | None, conjuncts: bool = True
 ) -> list[Features]:
-    """Per word: the conjunct features and the mined-name tag (see the module docstring).
-    ``gazetteer`` and ``mined`` are per-word ``B``/``I``/``O`` tags of the built-in gazetteer and the
-    mined names; a conjunct that starts with either counts as a head conjunct."""
+    """Per word: the conjunct features (when ``conjuncts``) and the mined-name tags (when ``mined``
+    is given); see the module docstring. ``gazetteer`` and ``mined`` are per-word ``B``/``I``/``O``
+    tags of the built-in gazetteer and the mined names; a conjunct that starts with either counts
+    as a head conjunct."""
+    n = len(words)
+    rows: list[Features] = [{} for _ in range(n)]
+    if conjuncts:
+        _conjunct_features(words, gazetteer, mined or ["O"] * n, rows)
+    if mined is not None:
+        for i in range(n):
+            rows[i]["mgaz"] = mined[i]
+            rows[i]["mgaz|-1"] = f"{mined[i - 1] if i else 'BOS'}|{mined[i]}"
+            rows[i]["mgaz|+1"] = f"{mined[i]}|{mined[i + 1] if i + 1 < n else 'EOS'}"
+    return rows
+
+
+def _conjunct_features(words: Sequence[str], gazetteer: Sequence[str], mined: Sequence[str], rows: list[Features]) -> None:
     ls = lists()
     n = len(words)
     low = [_key(w) for w in words]
@@ -282,7 +297,6 @@ def agency_context_features(
     per_list: dict[int, Counter[str]] = defaultdict(Counter)
     for (_, _, lid), kind in zip(conj, kinds):
         per_list[lid][kind] += 1
-    rows: list[Features] = [{} for _ in range(n)]
     for c, (s, e, lid) in enumerate(conj):
         same = lambda d: c + d >= 0 and c + d < len(conj) and conj[c + d][2] == lid  # noqa: E731
         prev = kinds[c - 1] if same(-1) else "none"
@@ -304,8 +318,3 @@ def agency_context_features(
                     "cj.heads|kind|pos": f"{heads}|{generic}|{kinds[c]}|{pos}",
                 }
             )
-    for i in range(n):
-        rows[i]["mgaz"] = mined[i]
-        rows[i]["mgaz|-1"] = f"{mined[i - 1] if i else 'BOS'}|{mined[i]}"
-        rows[i]["mgaz|+1"] = f"{mined[i]}|{mined[i + 1] if i + 1 < n else 'EOS'}"
-    return rows

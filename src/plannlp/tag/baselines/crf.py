@@ -59,7 +59,8 @@ class CrfSettings:
     rule_features: bool = False  # the built-in rule tagger's tags as features (stacking)
     structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
     targets: bool = False  # clause geometry: distance to levels, opening verbs, boundaries (baselines.targets)
-    agency_context: bool = False  # conjuncts of body lists and mined body names (baselines.agencyctx)
+    agency_context: bool = False  # conjuncts of body lists (baselines.agencyctx)
+    agency_names: bool = False  # B/I of body names mined from unlabelled text (baselines.agencyctx)
     record_years: bool = False  # after tagging, rule YEARs that date undated records (baselines.years)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
@@ -158,7 +159,7 @@ def sentence_features(
     if settings.structure:
         layout = layout_features(text, sentences)
     mined = None
-    if settings.agency_context:
+    if settings.agency_names:
         mined = _range_tags([(start, end, "") for start, end in mined_names().matches(text)], sentences)
     rows = []
     for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
@@ -176,8 +177,9 @@ def sentence_features(
         if settings.targets:
             for row, extra in zip(feats, target_features(words, rule)):
                 row.update(extra)
-        if mined is not None:
-            for row, extra in zip(feats, agency_context_features(words, gaz, mined[k])):
+        if settings.agency_context or mined is not None:
+            extras = agency_context_features(words, gaz, None if mined is None else mined[k], settings.agency_context)
+            for row, extra in zip(feats, extras):
                 row.update(extra)
         if clusters is not None and settings.clusters:
             found = [clusters.features(w) for w in words]
@@ -358,7 +360,7 @@ class CrfTagger(Tagger):
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
-    "targets", "record_years", "agency_context",
+    "targets", "record_years", "agency_context", "agency_names",
 )  # fmt: skip
 
 
@@ -383,6 +385,7 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
         structure=bool(config.get("structure", False)),
         targets=bool(config.get("targets", False)),
         agency_context=bool(config.get("agency_context", False)),
+        agency_names=bool(config.get("agency_names", False)),
         record_years=bool(config.get("record_years", False)),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),
