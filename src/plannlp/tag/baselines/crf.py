@@ -31,6 +31,7 @@ from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence, segment
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
 from plannlp.tag.baselines import features as fx
+from plannlp.tag.baselines.agencyctx import agency_context_features, mined_names
 from plannlp.tag.baselines.poslexicon import LEXICON_FILE, PosLexicon, pos_lexicon
 from plannlp.tag.baselines.rules import agency_mentions, stacked_rules
 from plannlp.tag.baselines.structure import layout_features
@@ -60,6 +61,8 @@ class CrfSettings:
     structure: bool = False  # layout features: heading path, list item, table column (baselines.structure)
     targets: bool = False  # clause geometry: distance to levels, opening verbs, boundaries (baselines.targets)
     indicators: bool = False  # side of the clause's levels x place (baselines.targets.indicator_features), table group rows, INDICATOR edge trimming
+    agency_context: bool = False  # conjuncts of body lists (baselines.agencyctx)
+    agency_names: bool = False  # B/I of body names mined from unlabelled text (baselines.agencyctx)
     record_years: bool = False  # after tagging, rule YEARs that date undated records (baselines.years)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
@@ -157,6 +160,9 @@ def sentence_features(
     layout = None
     if settings.structure:
         layout = layout_features(text, sentences, group_rows=settings.indicators)
+    mined = None
+    if settings.agency_names:
+        mined = _range_tags([(start, end, "") for start, end in mined_names().matches(text)], sentences)
     rows = []
     for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
         words = [t.text for t in sentence.tokens]
@@ -177,6 +183,10 @@ def sentence_features(
             for row, extra in zip(feats, indicator_features(words, rule)):
                 row.update(extra)
                 _add_context(row)
+        if settings.agency_context or mined is not None:
+            extras = agency_context_features(words, gaz, None if mined is None else mined[k], settings.agency_context)
+            for row, extra in zip(feats, extras):
+                row.update(extra)
         if clusters is not None and settings.clusters:
             found = [clusters.features(w) for w in words]
             for i, row in enumerate(feats):
@@ -383,7 +393,7 @@ class CrfTagger(Tagger):
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
-    "targets", "record_years", "indicators",
+    "targets", "record_years", "indicators", "agency_context", "agency_names",
 )  # fmt: skip
 
 
@@ -408,6 +418,8 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
         structure=bool(config.get("structure", False)),
         targets=bool(config.get("targets", False)),
         indicators=bool(config.get("indicators", False)),
+        agency_context=bool(config.get("agency_context", False)),
+        agency_names=bool(config.get("agency_names", False)),
         record_years=bool(config.get("record_years", False)),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),
