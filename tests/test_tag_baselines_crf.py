@@ -210,6 +210,19 @@ def test_record_years_run_after_the_crf_only_behind_their_flag(
     assert seen == [docs[0].id]
 
 
+def test_cell_years_run_after_the_crf_only_behind_their_flag(
+    docs: list[Document], trained: CrfTagger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the step itself is tested in test_tag_baselines_years; here: the CRF calls it when asked, before dating
+    seen: list[str] = []
+    monkeypatch.setattr(crf_module, "cell_years", lambda doc, spans: seen.append(doc.id) or list(spans))
+    plain = trained.predict(docs[:1])
+    assert seen == []
+    on = CrfTagger(trained.model_bytes, dataclasses.replace(trained.settings, cell_years=True), trained.clusters)
+    assert on.predict(docs[:1])[0].spans == plain[0].spans
+    assert seen == [docs[0].id]
+
+
 def test_pos_from_the_lexicon_is_saved_with_the_model(tmp_path: Path, docs: list[Document]) -> None:
     settings = CrfSettings(c1=0.0, c2=0.01, max_iterations=30, pos="lexicon")
     data = featurise(docs, settings)

@@ -1,7 +1,7 @@
 from plannlp.data import Document, Span
 from plannlp.records import extract_records
 from plannlp.tag.baselines.crf import CrfSettings, settings_from_config
-from plannlp.tag.baselines.years import date_records
+from plannlp.tag.baselines.years import cell_years, date_records
 
 # a heading year above a target, and a target whose sentence holds its own year
 TEXT = (
@@ -46,3 +46,39 @@ def test_the_crf_reads_record_years_from_its_config_and_is_off_without_it():
     assert settings_from_config({"record_years": True}, ("YEAR",)).record_years
     assert not settings_from_config({}, ("YEAR",)).record_years
     assert not CrfSettings.from_json({"c1": 0.1}).record_years  # a model saved before the setting
+
+
+# an implementation table flattened to lines (spec rule 8): task, lead, partners, time cell, product
+TABLE = (
+    "Kế hoạch triển khai giai đoạn 2026 - 2030 như sau:\n"
+    "1.1\nXây dựng cơ sở dữ liệu y tế\nSở Y tế\nCác sở, ban, ngành\n2026 - 2030\nKế hoạch\n"
+    "1.2\nTriển khai bệnh án điện tử\nSở Y tế\nBảo hiểm xã hội tỉnh\n| **Năm 2026** |\nBáo cáo\n"
+)
+
+
+def test_a_time_cell_on_a_line_of_its_own_becomes_a_year():
+    doc = Document("t", TABLE)
+    added = [doc.span_text(s) for s in cell_years(doc)]
+    # the two cells (one inside table pipes and bold markers); the range inside prose stays out
+    assert added == ["2026 - 2030", "Năm 2026"]
+    assert all(s.label == "YEAR" for s in cell_years(doc))
+
+
+def test_a_predicted_span_over_a_cell_keeps_it_out():
+    i = TABLE.index("2026 - 2030\nKế")
+    doc = Document("t", TABLE, (Span(i, i + 4, "YEAR"),))  # the tagger took part of the cell
+    assert [doc.span_text(s) for s in cell_years(doc)] == ["2026", "Năm 2026"]
+
+
+def test_cell_years_in_decomposed_text():
+    # cleaned text is NFC; a cell in NFD (`Năm` with a combining breve) must not crash, whatever it finds
+    import unicodedata
+
+    doc = Document("t", unicodedata.normalize("NFD", TABLE))
+    assert all(doc.span_text(s).strip() for s in cell_years(doc))
+
+
+def test_the_crf_reads_cell_years_from_its_config_and_is_off_without_it():
+    assert settings_from_config({"cell_years": True}, ("YEAR",)).cell_years
+    assert not settings_from_config({}, ("YEAR",)).cell_years
+    assert not CrfSettings.from_json({"c1": 0.1}).cell_years  # a model saved before the setting

@@ -12,6 +12,14 @@ everywhere, they halve YEAR precision (0.857 -> 0.405 on the held-out prediction
 It reads the text and the predicted spans only, so it is scored on held-out predictions without
 retraining (``experiments/record_search.py``); the CRF applies it when its ``record_years``
 setting is on.
+
+Cell years (:func:`cell_years`): spec rule 8 makes each time cell of a table flattened to lines a
+YEAR when it names years (`2026 - 2030` on a line of its own under `Thời gian thực hiện`). A built-in
+rule YEAR that is the whole of its line is such a cell; over gold v2 train+dev 139 of the 140 rule
+YEARs that fill their line are gold YEARs (the one other is a row of a statistics table), while the
+CRF tags them in one fold and drops nearly all of them in another when any feature changes (the 94 cells
+of `gov-f004d93b21e7fc5f`, ``experiments/RESULTS-notes.md``). It reads the text and the predicted spans
+only, like ``record_years``, and the CRF applies it when its ``cell_years`` setting is on.
 """
 
 from __future__ import annotations
@@ -28,6 +36,27 @@ def rule_years(doc: Document) -> list[Span]:
     """The built-in rule tagger's YEAR spans of ``doc`` (it reads the text, not a segmentation)."""
     [spans] = builtin_rules().predict_spans([doc], [()])
     return [s for s in spans if s.label == YEAR]
+
+
+# what may surround a cell's text on its line: table pipes, bold markers, a closing colon or full stop
+_CELL_EDGES = " \t|*:.;"
+
+
+def _fills_its_line(text: str, span: Span) -> bool:
+    start = text.rfind("\n", 0, span.start) + 1
+    end = text.find("\n", span.end)
+    line = text[start : len(text) if end < 0 else end]
+    return line.strip(_CELL_EDGES) == text[span.start : span.end]
+
+
+def cell_years(doc: Document, spans: Sequence[Span] | None = None) -> list[Span]:
+    """``spans`` (default ``doc.spans``) and the rule YEARs that fill a line of their own (a table's
+    time cell, spec rule 8) where no predicted span overlaps them."""
+    spans = list(doc.spans if spans is None else spans)
+    extra = [
+        y for y in rule_years(Document(doc.id, doc.text)) if _fills_its_line(doc.text, y) and not any(y.overlaps(s) for s in spans)
+    ]
+    return sorted([*spans, *extra], key=lambda s: (s.start, s.end)) if extra else spans
 
 
 def date_records(doc: Document, spans: Sequence[Span] | None = None) -> list[Span]:
