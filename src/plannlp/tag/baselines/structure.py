@@ -221,8 +221,12 @@ def analyse_lines(text: str) -> list[_Line]:
     return lines
 
 
-def layout_features(text: str, sentences: Sequence[Sentence]) -> list[list[Features]]:
-    """Per sentence, per word: the layout features named in the module docstring."""
+def layout_parts(text: str, sentences: Sequence[Sentence]) -> list[tuple[Features, list[tuple[str | None, bool]]]]:
+    """Per sentence: the layout features its words share, and per word what it adds to them: the
+    column class of an inline header cell that it follows (``T.col``, or None) and whether it
+    opens the line's text (``L.first``). :func:`layout_features` makes each word's dict from them;
+    the CRF's prediction input (:mod:`plannlp.tag.baselines.crfinput`) turns the shared part into
+    attribute strings once per sentence instead of once per word."""
     c = cues()
     lines = analyse_lines(text)
     starts = [ln.start for ln in lines]
@@ -237,7 +241,7 @@ def layout_features(text: str, sentences: Sequence[Sentence]) -> list[list[Featu
             heading_classes[index] = found
         return heading_classes[index]
 
-    out: list[list[Features]] = []
+    out: list[tuple[Features, list[tuple[str | None, bool]]]] = []
     for sentence in sentences:
         li = max(0, bisect.bisect_right(starts, sentence.start) - 1)
         line = lines[li]
@@ -259,22 +263,39 @@ def layout_features(text: str, sentences: Sequence[Sentence]) -> list[list[Featu
             common[f"S.{name}"] = True
         if line.column is not None:
             common["T.col"] = line.column
-        rows = []
+        words: list[tuple[str | None, bool]] = []
         marker = _MARKER_PREFIX.match(text, line.start, line.end)
         content_start = marker.end() if marker else line.start
         first_open = True  # no text yet between the line's content start and the word
         for token in sentence.tokens:
-            feats = dict(common)
+            column = None
             if line.inline_column is not None and token.start >= line.inline_column[0]:
-                feats["T.col"] = line.inline_column[1]
+                column = line.inline_column[1]
             # the first word of the line's text, after its list marker; once the text before a
             # word is not blank, it is not for any later word either (it only grows), so the
             # test is not repeated over the whole line for every word
+            first = False
             if first_open and token.start >= content_start:
                 if text[content_start : token.start].strip():
                     first_open = False
                 else:
-                    feats["L.first"] = True
+                    first = True
+            words.append((column, first))
+        out.append((common, words))
+    return out
+
+
+def layout_features(text: str, sentences: Sequence[Sentence]) -> list[list[Features]]:
+    """Per sentence, per word: the layout features named in the module docstring."""
+    out: list[list[Features]] = []
+    for common, words in layout_parts(text, sentences):
+        rows = []
+        for column, first in words:
+            feats = dict(common)
+            if column is not None:
+                feats["T.col"] = column
+            if first:
+                feats["L.first"] = True
             rows.append(feats)
         out.append(rows)
     return out
