@@ -230,13 +230,14 @@ def layout_parts(text: str, sentences: Sequence[Sentence]) -> list[tuple[Feature
     c = cues()
     lines = analyse_lines(text)
     starts = [ln.start for ln in lines]
-    keys = [" ".join(text_key(text[ln.start : ln.end]).lower().split()) for ln in lines]
     heading_classes: dict[int, list[str]] = {}
 
     def classes_of(index: int) -> list[str]:
+        # a line's key is made only for the headings that some word's path holds (few of the lines)
         if index not in heading_classes:
-            found = _classes(c.heading, keys[index])
-            if _YEAR.search(keys[index]):
+            key = " ".join(text_key(text[lines[index].start : lines[index].end]).lower().split())
+            found = _classes(c.heading, key)
+            if _YEAR.search(key):
                 found.append("year")
             heading_classes[index] = found
         return heading_classes[index]
