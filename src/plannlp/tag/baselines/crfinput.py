@@ -29,7 +29,7 @@ from plannlp.tag.baselines import features as fx
 from plannlp.tag.baselines.targets import TargetValues, values_features
 
 Item = Union[list[bytes], dict[bytes, float]]  # one word, as crfsuite's Tagger.set takes it
-_BOUNDED = 200_000  # entries in each cache before it is emptied
+_BOUNDED = 20_000  # entries in each cache before it is emptied (a word entry and its parts: about 3 kB)
 
 _BOS, _EOS, _NSYL = b"BOS", b"EOS", b"n_syl"
 _BIGRAM_LEFT, _BIGRAM_RIGHT = b"-1|0:lw:", b"0|1:lw:"
