@@ -109,3 +109,13 @@ def test_rule_tagger_keeps_its_last_output_exactly() -> None:
     assert rules.tag_text(a) == first
     assert rules.tag_text(b) == RuleTagger().tag_text(b)
     assert rules.tag_text("".join(a)) == first  # an equal text, another object
+
+
+def test_items_are_the_same_when_the_caches_overflow(analysed, monkeypatch) -> None:
+    monkeypatch.setattr(crfinput, "_BOUNDED", 3)  # emptied again and again within every sentence
+    text, sents = analysed[-2]
+    settings = SETTINGS[0]
+    crfinput.clear_caches()
+    items = sentence_inputs(text, sents, settings)
+    assert len(crfinput._words) <= 4
+    assert [[_pairs(x) for x in s] for s in items] == [[crfinput.attributes(r) for r in row] for row in sentence_features(text, sents, settings)]
