@@ -15,7 +15,10 @@ Exact: the same attributes with the same weights in the same order (crfsuite sum
 attribute weights in the order given), except that weight-0 attributes (False flags, a word of no
 syllable) are left out: each adds ``weight * 0`` to its labels' scores, which changes no sum.
 A word whose ``n_syl`` is not 1 is given as a dict (``attribute: weight``), the only way to pass a
-weight; the others as lists (weight 1). ``tests/test_tag_baselines_crfinput.py`` checks the
+weight; the others as tuples (weight 1). Tuples, not lists, throughout: a tuple (or dict) holding
+only strings and numbers is dropped from the garbage collector's watch at its first collection, so
+the cached parts and the items do not make its full collections longer (with lists, filling the
+caches from cold cost more than the dicts did). ``tests/test_tag_baselines_crfinput.py`` checks the
 strings against the dict rows of :func:`plannlp.tag.baselines.crf.sentence_features` converted by
 python-crfsuite's rules, order included.
 """
@@ -28,7 +31,7 @@ from typing import Any, Union
 from plannlp.tag.baselines import features as fx
 from plannlp.tag.baselines.targets import TargetValues, values_features
 
-Item = Union[list[bytes], dict[bytes, float]]  # one word, as crfsuite's Tagger.set takes it
+Item = Union[tuple[bytes, ...], dict[bytes, float]]  # one word, as crfsuite's Tagger.set takes it
 _BOUNDED = 20_000  # entries in each cache before it is emptied (a word entry and its parts: about 3 kB)
 
 _BOS, _EOS, _NSYL = b"BOS", b"EOS", b"n_syl"
@@ -47,14 +50,14 @@ def attributes(row: dict[str, Any]) -> list[tuple[bytes, float]]:
     return out
 
 
-def _strings(row: dict[str, Any]) -> list[bytes]:
+def _strings(row: dict[str, Any]) -> tuple[bytes, ...]:
     """:func:`attributes` of a row whose weights are all 1 (checked)."""
     out = []
     for attr, weight in attributes(row):
         if weight != 1.0:
             raise ValueError(f"attribute {attr!r} has weight {weight}, not 1")
         out.append(attr)
-    return out
+    return tuple(out)
 
 
 class _Base:
@@ -68,18 +71,18 @@ class _Base:
     def __init__(self, word: str, window: int) -> None:
         info = fx._word(word)
         own = attributes(info.own)
-        self.head = [a for a, _ in own]
+        self.head = tuple(a for a, _ in own)
         weights = [w for a, w in own if a == _NSYL]
         self.weight = weights[0] if weights and weights[0] != 1.0 else None
         if any(w != 1.0 for a, w in own if a != _NSYL):
             raise ValueError(f"{word!r}: a feature other than n_syl has a weight other than 1")
-        self.lexicons = [fx._OWN_LEXICON_NAMES[name].encode() for name in info.lexicons]
-        self.lent_head: list[list[bytes]] = []
-        self.lent_lexicons: list[list[bytes]] = []
+        self.lexicons = tuple(fx._OWN_LEXICON_NAMES[name].encode() for name in info.lexicons)
+        self.lent_head: list[tuple[bytes, ...]] = []
+        self.lent_lexicons: list[tuple[bytes, ...]] = []
         for d in range(-window, window + 1):
             lw, shape, _, _, _, lexicon_names = fx._neighbour_names(d)
             self.lent_head.append(_strings({lw: info.lower, shape: info.shape}))
-            self.lent_lexicons.append([lexicon_names[name].encode() for name in info.lexicons])
+            self.lent_lexicons.append(tuple(lexicon_names[name].encode() for name in info.lexicons))
         self.lower = info.lower.encode()
 
 
@@ -90,14 +93,14 @@ class _Tags:
     __slots__ = ("gaz", "pos_rule", "lent")
 
     def __init__(self, gaz: str, pos: str | None, rule: str | None, window: int) -> None:
-        self.gaz = [("gaz:" + gaz).encode()]
+        self.gaz = (("gaz:" + gaz).encode(),)
         row: dict[str, Any] = {}
         if pos is not None:
             row["pos"] = pos
         if rule is not None:
             row["rule"] = rule
         self.pos_rule = _strings(row)
-        self.lent: list[list[bytes]] = []
+        self.lent: list[tuple[bytes, ...]] = []
         for d in range(-window, window + 1):
             _, _, gaz_name, pos_name, rule_name, _ = fx._neighbour_names(d)
             lent: dict[str, Any] = {gaz_name: gaz}
@@ -116,16 +119,16 @@ class _Word:
     __slots__ = ("own", "weight", "near", "lower")
 
     def __init__(self, base: _Base, tags: _Tags) -> None:
-        self.own = [*base.head, *tags.gaz, *base.lexicons, *tags.pos_rule]
+        self.own = (*base.head, *tags.gaz, *base.lexicons, *tags.pos_rule)
         self.weight = base.weight
-        self.near = [[*h, *t, *x] for h, t, x in zip(base.lent_head, tags.lent, base.lent_lexicons)]
+        self.near = tuple((*h, *t, *x) for h, t, x in zip(base.lent_head, tags.lent, base.lent_lexicons))
         self.lower = base.lower
 
 
 _bases: dict[tuple[str, int], _Base] = {}
 _tag_parts: dict[tuple[str, str | None, str | None, int], _Tags] = {}
 _words: dict[tuple[str, str, str | None, str | None, int], _Word] = {}
-_targets: dict[TargetValues, list[bytes]] = {}
+_targets: dict[TargetValues, tuple[bytes, ...]] = {}
 
 
 def _cached(cache: dict[Any, Any], key: Any, make: Any) -> Any:
@@ -147,7 +150,7 @@ def _word(word: str, gaz: str, pos: str | None, rule: str | None, window: int) -
     return found
 
 
-def target_strings(values: TargetValues) -> list[bytes]:
+def target_strings(values: TargetValues) -> tuple[bytes, ...]:
     """The clause-geometry attributes of one word (:func:`plannlp.tag.baselines.targets.target_values`)."""
     found = _targets.get(values)
     if found is None:
@@ -163,9 +166,9 @@ def clear_caches() -> None:
         cache.clear()
 
 
-def _empties(n: int) -> list[list[bytes]]:
+def _empties(n: int) -> list[tuple[bytes, ...]]:
     """A column of ``n`` empty parts."""
-    return [[]] * n
+    return [()] * n
 
 
 def sentence_items(
@@ -190,12 +193,12 @@ def sentence_items(
     ]
     # each part of the items as a column (one list of strings per word), then every word's item
     # joined from its row of the columns in one go: the per-word Python work is a few list copies
-    empty: list[bytes] = []
-    columns: list[list[list[bytes]]] = [[e.own for e in info]]
+    empty: tuple[bytes, ...] = ()
+    columns: list[list[tuple[bytes, ...]]] = [[e.own for e in info]]
     edges = [empty] * n  # BOS, EOS
-    edges[0] = [_BOS, _EOS] if n == 1 else [_BOS]
+    edges[0] = (_BOS, _EOS) if n == 1 else (_BOS,)
     if n > 1:
-        edges[-1] = [_EOS]
+        edges[-1] = (_EOS,)
     columns.append(edges)
     near = []
     for d in range(-window, window + 1):  # what the neighbours lend, left to right, as token_features
@@ -205,13 +208,13 @@ def sentence_items(
         lent = [e.near[slot] for e in info[max(0, d) : n + min(0, d)]]
         near.append([empty] * max(0, -d) + lent + [empty] * max(0, d) if len(lent) < n else lent)
     if len(near) != 4:  # (window 2 takes four columns; another window is joined into one)
-        near = [[[a for part in parts for a in part] for parts in zip(*near)] if near else _empties(n)]
+        near = [[tuple(a for part in parts for a in part) for parts in zip(*near)] if near else _empties(n)]
         near += [_empties(n)] * 3
     columns += near
     # word bigrams: the pair (i, i + 1) is word i's "0|1:lw" and word i + 1's "-1|0:lw"
     pairs = [a.lower + b"|" + b.lower for a, b in zip(info, info[1:])]
-    left = [empty] + [[_BIGRAM_LEFT + p] for p in pairs]
-    right = [[_BIGRAM_RIGHT + p] for p in pairs] + [empty]
+    left = [empty] + [(_BIGRAM_LEFT + p,) for p in pairs]
+    right = [(_BIGRAM_RIGHT + p,) for p in pairs] + [empty]
     columns += [left, right]
     if layout is None:
         columns.append(_empties(n))
@@ -219,7 +222,7 @@ def sentence_items(
         common, marks = layout
         shared = _strings(common)
         column_at = list(common).index("T.col") if "T.col" in common else -1
-        with_first = [*shared, b"L.first"]
+        with_first = (*shared, b"L.first")
         cells = []
         for column, first in marks:
             if column is None:
@@ -228,10 +231,10 @@ def sentence_items(
             # dict(common) with T.col set: in its place when common has one, else at the end
             cell = ("T.col:" + column).encode()
             if column_at >= 0:
-                row = [*shared[:column_at], cell, *shared[column_at + 1 :]]
+                row = (*shared[:column_at], cell, *shared[column_at + 1 :])
             else:
-                row = [*shared, cell]
-            cells.append([*row, b"L.first"] if first else row)
+                row = (*shared, cell)
+            cells.append((*row, b"L.first") if first else row)
         columns.append(cells)
     if targets is None:
         columns.append(_empties(n))
@@ -246,7 +249,7 @@ def sentence_items(
         columns.append(clause)
     # ten columns: own, edges (BOS, EOS), four of neighbours, two of bigrams, layout, clause
     items: list[Item] = [
-        [*a, *b, *c, *d, *e, *f, *g, *h, *i, *j]
+        (*a, *b, *c, *d, *e, *f, *g, *h, *i, *j)
         for a, b, c, d, e, f, g, h, i, j in zip(*columns)
     ]
     for i, e in enumerate(info):
