@@ -82,13 +82,17 @@ def clear_caches() -> None:
     pipeline run starts as a new process would."""
     import importlib
 
-    for module, name in (("plannlp.segment", "_words"), ("plannlp.tag.baselines.postag", "pos_tagger"), ("plannlp.tag.baselines.features", "_word")):
+    for module, name in (
+        ("plannlp.segment", "_words"), ("plannlp.tag.baselines.postag", "pos_tagger"), ("plannlp.tag.baselines.features", "_word"),
+        ("plannlp.tag.baselines.targets", "_lower_key"), ("plannlp.tag.baselines.targets", "_word_kind"),
+        ("plannlp.tag.baselines.crfinput", "clear_caches"),
+    ):  # fmt: skip
         try:
             cached = getattr(importlib.import_module(module), name, None)
         except ImportError:  # (older code, measured for comparison, has no caches)
             continue
         if cached is not None:
-            cached.cache_clear()
+            cached() if name == "clear_caches" else cached.cache_clear()
 
 
 def pipeline(folder: Path, out: Path, model: str | None, jobs: int) -> tuple[float, float, int]:

@@ -30,13 +30,14 @@ from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence, segment
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
+from plannlp.tag.baselines import crfinput
 from plannlp.tag.baselines import features as fx
 from plannlp.tag.baselines.agencyctx import agency_context_features, mined_names
 from plannlp.tag.baselines.poslexicon import LEXICON_FILE, PosLexicon, pos_lexicon
 from plannlp.tag.baselines.rules import agency_mentions, stacked_rules
-from plannlp.tag.baselines.structure import layout_features
 from plannlp.tag.baselines.indicators import trim_indicators
-from plannlp.tag.baselines.targets import indicator_features, target_features
+from plannlp.tag.baselines.structure import layout_features, layout_parts
+from plannlp.tag.baselines.targets import indicator_features, target_features, target_values
 from plannlp.tag.baselines.vectors import clusters_of, load_clusters
 from plannlp.tag.baselines.wordcache import analysed, pos_tags
 from plannlp.tag.baselines.years import cell_years, date_records
@@ -224,6 +225,41 @@ def _add_context(row: dict[str, Any]) -> None:
     row["I.ctx|side"] = f"{_context(row)}|{row['I.side']}"
 
 
+def sentence_inputs(
+    text: str,
+    sentences: Sequence[Sentence],
+    settings: CrfSettings,
+    clusters: Any = None,
+    lexicon: PosLexicon | None = None,
+) -> list[list[Any]]:
+    """What crfsuite is given for every sentence at prediction time: the attributes of
+    :func:`sentence_features`' rows (the same, in the same order, with the same weights) as
+    attribute strings built from per-word caches (:mod:`plannlp.tag.baselines.crfinput`), not
+    as dicts. Word clusters and the feature sets that CV did not adopt (``indicators``,
+    ``agency_context``, ``agency_names``) go through the dict rows."""
+    if settings.clusters or settings.indicators or settings.agency_context or settings.agency_names:
+        return sentence_features(text, sentences, settings, clusters, lexicon=lexicon)
+    if settings.pos == POS_LEXICON and lexicon is None:
+        lexicon = pos_lexicon()
+    gazetteer = gazetteer_tags(text, sentences)
+    rules = rule_tags(text, sentences) if settings.rule_features else [None] * len(sentences)
+    layout = layout_parts(text, sentences, settings.indicators) if settings.structure else None
+    out = []
+    for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
+        words = [t.text for t in sentence.tokens]
+        if settings.pos == POS_LEXICON:
+            tags = lexicon.tags(words)  # type: ignore[union-attr]
+        elif settings.pos:
+            tags = pos_tags(words)
+        else:
+            tags = None
+        clause = target_values(words, rule) if settings.targets else None
+        out.append(
+            crfinput.sentence_items(words, tags, gaz, settings.window, rule, None if layout is None else layout[k], clause)
+        )
+    return out
+
+
 @dataclass
 class Featurised:
     """Gold documents turned into CRF input, kept apart per document for scoring."""
@@ -316,7 +352,9 @@ class CrfTagger(Tagger):
             crf.fit(list(X), list(y))
             return cls(path.read_bytes(), settings, clusters)  # (pos: lexicon: the shipped lexicon)
 
-    def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
+    def _spans(self, sentences: Sequence[Sentence], rows: Sequence[Sequence[Any]]) -> list[Span]:
+        """Spans of every sentence from its crfsuite input: feature dicts (:func:`sentence_features`)
+        or attribute strings (:func:`sentence_inputs`)."""
         spans: list[Span] = []
         model, scheme = self._model, self.settings.scheme
         for sentence, row in zip(sentences, rows):
@@ -335,11 +373,11 @@ class CrfTagger(Tagger):
         """The CRF's spans (scored by mean marginal probability) of each document; with
         ``record_years``, the rule YEARs that date the records these spans leave undated."""
         return [
-            self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, self.clusters, lexicon=self.lexicon))
+            self.document_spans(doc, sents, sentence_inputs(doc.text, sents, self.settings, self.clusters, self.lexicon))
             for doc, sents in zip(docs, sentences)
         ]
 
-    def document_spans(self, doc: Document, sentences: Sequence[Sentence], rows: Sequence[Sequence[dict[str, Any]]]) -> list[Span]:
+    def document_spans(self, doc: Document, sentences: Sequence[Sentence], rows: Sequence[Sequence[Any]]) -> list[Span]:
         """One document's output spans from its featurised sentences: the CRF's, then (with
         ``cell_years``) the rule YEARs of time cells, then (with ``record_years``) the rule YEARs
         dating its undated records. Prediction, model selection

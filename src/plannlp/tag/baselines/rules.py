@@ -292,12 +292,14 @@ class RuleTagger(Tagger):
         self.lexicon = lexicon or RuleLexicon()
         self._p = _Patterns(self.lexicon)
         self._cues = self._learned_cues()
+        self._last: tuple[str, tuple[Span, ...]] | None = None  # tag_text's last (text, spans)
 
     def with_settings(self, settings: RuleSettings) -> RuleTagger:
         """The same lexicon under other settings (patterns are shared, not recompiled)."""
         other = object.__new__(RuleTagger)
         other.settings, other.lexicon, other._p, other.labels = settings, self.lexicon, self._p, self.labels
         other._cues = other._learned_cues()
+        other._last = None
         return other
 
     def _learned_cues(self) -> re.Pattern[str] | None:
@@ -316,10 +318,20 @@ class RuleTagger(Tagger):
         return [self.tag_text(doc.text) for doc in docs]
 
     def tag_text(self, text: str) -> list[Span]:
-        """Spans over ``text`` (any normal form: offsets are into ``text`` as given)."""
+        """Spans over ``text`` (any normal form: offsets are into ``text`` as given).
+
+        The last text's spans are kept: the CRF reads the built-in rules' tags as features and,
+        with ``record_years``, their YEARs again after tagging the same document, so the rules
+        ran twice per document. Exact: the spans are a function of the text alone (for this
+        tagger's settings and lexicon, which do not change), and spans are immutable."""
+        last = self._last
+        if last is not None and (last[0] is text or last[0] == text):
+            return list(last[1])
         view = nfc_view(text)
         spans = self._tag_key(text_key(view.text))
-        return [Span(view.start(s.start), view.end(s.end), s.label) for s in spans if s.label in self.labels]
+        found = tuple(Span(view.start(s.start), view.end(s.end), s.label) for s in spans if s.label in self.labels)
+        self._last = (text, found)
+        return list(found)
 
     def settings_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self.settings)

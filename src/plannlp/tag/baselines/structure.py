@@ -249,24 +249,31 @@ def _row_number_follows(text: str, raw: Sequence[tuple[int, int]], i: int) -> bo
     return False
 
 
-def layout_features(text: str, sentences: Sequence[Sentence], group_rows: bool = False) -> list[list[Features]]:
-    """Per sentence, per word: the layout features named in the module docstring (``group_rows``:
-    see :func:`analyse_lines`)."""
+def layout_parts(
+    text: str, sentences: Sequence[Sentence], group_rows: bool = False
+) -> list[tuple[Features, list[tuple[str | None, bool]]]]:
+    """Per sentence: the layout features its words share, and per word what it adds to them: the
+    column class of an inline header cell that it follows (``T.col``, or None) and whether it
+    opens the line's text (``L.first``). :func:`layout_features` makes each word's dict from them;
+    the CRF's prediction input (:mod:`plannlp.tag.baselines.crfinput`) turns the shared part into
+    attribute strings once per sentence instead of once per word (``group_rows``: see
+    :func:`analyse_lines`)."""
     c = cues()
     lines = analyse_lines(text, group_rows)
     starts = [ln.start for ln in lines]
-    keys = [" ".join(text_key(text[ln.start : ln.end]).lower().split()) for ln in lines]
     heading_classes: dict[int, list[str]] = {}
 
     def classes_of(index: int) -> list[str]:
+        # a line's key is made only for the headings that some word's path holds (few of the lines)
         if index not in heading_classes:
-            found = _classes(c.heading, keys[index])
-            if _YEAR.search(keys[index]):
+            key = " ".join(text_key(text[lines[index].start : lines[index].end]).lower().split())
+            found = _classes(c.heading, key)
+            if _YEAR.search(key):
                 found.append("year")
             heading_classes[index] = found
         return heading_classes[index]
 
-    out: list[list[Features]] = []
+    out: list[tuple[Features, list[tuple[str | None, bool]]]] = []
     for sentence in sentences:
         li = max(0, bisect.bisect_right(starts, sentence.start) - 1)
         line = lines[li]
@@ -288,22 +295,40 @@ def layout_features(text: str, sentences: Sequence[Sentence], group_rows: bool =
             common[f"S.{name}"] = True
         if line.column is not None:
             common["T.col"] = line.column
-        rows = []
+        words: list[tuple[str | None, bool]] = []
         marker = _MARKER_PREFIX.match(text, line.start, line.end)
         content_start = marker.end() if marker else line.start
         first_open = True  # no text yet between the line's content start and the word
         for token in sentence.tokens:
-            feats = dict(common)
+            column = None
             if line.inline_column is not None and token.start >= line.inline_column[0]:
-                feats["T.col"] = line.inline_column[1]
+                column = line.inline_column[1]
             # the first word of the line's text, after its list marker; once the text before a
             # word is not blank, it is not for any later word either (it only grows), so the
             # test is not repeated over the whole line for every word
+            first = False
             if first_open and token.start >= content_start:
                 if text[content_start : token.start].strip():
                     first_open = False
                 else:
-                    feats["L.first"] = True
+                    first = True
+            words.append((column, first))
+        out.append((common, words))
+    return out
+
+
+def layout_features(text: str, sentences: Sequence[Sentence], group_rows: bool = False) -> list[list[Features]]:
+    """Per sentence, per word: the layout features named in the module docstring (``group_rows``:
+    see :func:`analyse_lines`)."""
+    out: list[list[Features]] = []
+    for common, words in layout_parts(text, sentences, group_rows):
+        rows = []
+        for column, first in words:
+            feats = dict(common)
+            if column is not None:
+                feats["T.col"] = column
+            if first:
+                feats["L.first"] = True
             rows.append(feats)
         out.append(rows)
     return out

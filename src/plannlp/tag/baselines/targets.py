@@ -82,26 +82,35 @@ def bucket(d: int) -> str:
 def _kinds(lowers: Sequence[str], words: Sequence[str], rule: Sequence[str] | None) -> list[str]:
     """Per word: ``N`` level, ``Y`` year, ``;``/``:``/``,`` boundary, ``L`` linking word, ``O``
     opening verb, ``-`` anything else."""
-    c = lists()
     out = []
     for i, (low, word) in enumerate(zip(lowers, words)):
-        if _YEAR.fullmatch(word):
-            out.append("Y")
-        elif _DIGIT.search(word) or low in c.level_marks or (rule is not None and rule[i].endswith("VALUE")):
-            out.append("N")
-        elif low in c.strong:
-            out.append(";")
-        elif low in c.colon:
-            out.append(":")
-        elif low in c.comma:
-            out.append(",")
-        elif low in c.linking:
-            out.append("L")
-        elif low in c.opening:
-            out.append("O")
-        else:
-            out.append("-")
+        kind = _word_kind(low, word)
+        # a word the rule tagger marks as VALUE is a level, unless it is a year or a level already
+        if kind not in ("Y", "N") and rule is not None and rule[i].endswith("VALUE"):
+            kind = "N"
+        out.append(kind)
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _word_kind(low: str, word: str) -> str:
+    """:func:`_kinds` of one word seen without the rule tagger (a function of the word alone)."""
+    c = lists()
+    if _YEAR.fullmatch(word):
+        return "Y"
+    if _DIGIT.search(word) or low in c.level_marks:
+        return "N"
+    if low in c.strong:
+        return ";"
+    if low in c.colon:
+        return ":"
+    if low in c.comma:
+        return ","
+    if low in c.linking:
+        return "L"
+    if low in c.opening:
+        return "O"
+    return "-"
 
 
 def _strongest(kinds: Sequence[str]) -> str:
@@ -117,8 +126,15 @@ def _lower_key(word: str) -> str:
     return text_key(word).lower()
 
 
-def target_features(words: Sequence[str], rule: Sequence[str] | None = None) -> list[Features]:
-    """Per word of one sentence: the clause features of the module docstring (names ``X.*``).
+# one word's clause features: (X.kind or None, X.cpos, X.lnum, X.rnum, X.open or None); X.lr and
+# X.open|r are made from these, so the tuple determines the word's whole feature dict
+TargetValues = tuple[str | None, str, str, str, str | None]
+
+
+def target_values(words: Sequence[str], rule: Sequence[str] | None = None) -> list[TargetValues]:
+    """Per word of one sentence: the values of the clause features of the module docstring
+    (:func:`target_features` names them); the CRF's prediction input caches each distinct tuple's
+    attribute strings.
 
     Linear in the sentence: the strongest boundary between a word and its nearest level on each
     side is carried along in one sweep from each end (no level lies between a word and its nearest
@@ -138,7 +154,7 @@ def target_features(words: Sequence[str], rule: Sequence[str] | None = None) -> 
             run, level = "", i
         elif k in _STRENGTH and _STRENGTH[k] > _STRENGTH[run]:
             run = k
-    rows: list[Features] = []
+    out: list[TargetValues] = []
     clause_start = 0
     last_open = -1
     prev: int | None = None  # the nearest level on the left
@@ -147,12 +163,10 @@ def target_features(words: Sequence[str], rule: Sequence[str] | None = None) -> 
         if i > 0 and kinds[i - 1] == ";":
             clause_start = i
             last_open = -1
-        feats: Features = {}
         k = kinds[i]
-        if k in ("L", "O", ";", ":", ","):
-            feats["X.kind"] = k
+        kind = k if k in ("L", "O", ";", ":", ",") else None
         pos = i - clause_start
-        feats["X.cpos"] = bucket(pos + 1) if pos else "0"
+        cpos = bucket(pos + 1) if pos else "0"
         # the nearest level on each side
         left = right = "none"
         nxt = right_level[i]
@@ -164,24 +178,42 @@ def target_features(words: Sequence[str], rule: Sequence[str] | None = None) -> 
             if cross != ";":
                 via = "L" if nxt - 1 > i and kinds[nxt - 1] in ("L", "O") else ""
                 right = f"{bucket(nxt - i)}{cross}{via}"
-        feats["X.lnum"] = left
-        feats["X.rnum"] = right
-        feats["X.lr"] = f"{left}|{right}"
         # the nearest opening verb in the clause
+        opening = None
         if last_open >= 0 and k != "O":
             has_level = prev is not None and prev > last_open  # a level between it and this word
-            feats["X.open"] = bucket(i - last_open) + ("N" if has_level else "")
-            feats["X.open|r"] = f"{feats['X.open']}|{right}"
+            opening = bucket(i - last_open) + ("N" if has_level else "")
         if k == "O":
             last_open = i
-        rows.append(feats)
+        out.append((kind, cpos, left, right, opening))
         if k == "N":
             prev, left_cross, left_via = i, "", False
         else:
             if k in _STRENGTH and _STRENGTH[k] > _STRENGTH[left_cross]:
                 left_cross = k
             left_via = left_via or k == "L"
-    return rows
+    return out
+
+
+def values_features(values: TargetValues) -> Features:
+    """One word's clause features (names ``X.*``, in a fixed order) from its :func:`target_values`."""
+    kind, cpos, left, right, opening = values
+    feats: Features = {}
+    if kind is not None:
+        feats["X.kind"] = kind
+    feats["X.cpos"] = cpos
+    feats["X.lnum"] = left
+    feats["X.rnum"] = right
+    feats["X.lr"] = f"{left}|{right}"
+    if opening is not None:
+        feats["X.open"] = opening
+        feats["X.open|r"] = f"{opening}|{right}"
+    return feats
+
+
+def target_features(words: Sequence[str], rule: Sequence[str] | None = None) -> list[Features]:
+    """Per word of one sentence: the clause features of the module docstring (names ``X.*``)."""
+    return [values_features(v) for v in target_values(words, rule)]
 
 
 def sentence_target_features(
