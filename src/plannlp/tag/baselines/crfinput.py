@@ -20,7 +20,9 @@ only strings and numbers is dropped from the garbage collector's watch at its fi
 the cached parts and the items do not make its full collections longer (with lists, filling the
 caches from cold cost more than the dicts did). ``tests/test_tag_baselines_crfinput.py`` checks the
 strings against the dict rows of :func:`plannlp.tag.baselines.crf.sentence_features` converted by
-python-crfsuite's rules, order included.
+python-crfsuite's rules, order included. The stacked CRF's second pass gives each word's item
+followed by its stacking features (:func:`with_row`); ``tests/test_tag_baselines_stacked.py``
+checks those against the merged dict rows converted.
 """
 
 from __future__ import annotations
