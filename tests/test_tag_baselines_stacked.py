@@ -18,7 +18,9 @@ import yaml
 from plannlp.data import DataError, Document
 from plannlp.io import read_documents
 from plannlp.runrecord import RunRecord
+from plannlp.segment import segment
 from plannlp.tag.baselines import crf as crf_module
+from plannlp.tag.baselines import crfinput
 from plannlp.tag.baselines import stacked
 from plannlp.tag.baselines.crf import CrfSettings
 from plannlp.tag.baselines.features import text_key
@@ -361,3 +363,45 @@ def test_feature_order_does_not_follow_the_hash_seed() -> None:
         for seed in ("1", "2", "3", "4")
     }
     assert len(orders) == 1 and "s_has:" in next(iter(orders))
+
+
+def _item_pairs(item) -> list:
+    return list(item.items()) if isinstance(item, dict) else [(a, 1.0) for a in item]
+
+
+def test_with_row_encodes_by_python_crfsuite_rules_after_the_item() -> None:
+    row = {"p1[0]": "B-VALUE", "s_has:VALUE": 1.0, "off": False, "dw:ent": True}
+    assert crfinput.with_row((b"w:x",), row) == (b"w:x", b"p1[0]:B-VALUE", b"s_has:VALUE", b"dw:ent")
+    # a word of weighted n_syl stays a dict; the stacking attributes weigh 1 and come after
+    assert _item_pairs(crfinput.with_row({b"w:x": 1.0, b"n_syl": 2.0}, row)) == [
+        (b"w:x", 1.0), (b"n_syl", 2.0), (b"p1[0]:B-VALUE", 1.0), (b"s_has:VALUE", 1.0), (b"dw:ent", 1.0)
+    ]
+    with pytest.raises(ValueError, match="weight"):  # a weight that a tuple cannot carry
+        crfinput.with_row((), {"x": 2.0})
+
+
+def test_default_stacked_items_are_its_merged_dict_rows_converted(monkeypatch) -> None:
+    # prediction feeds both passes attribute strings (crf.sentence_inputs, then crfinput.with_row):
+    # they must be the dict rows' attributes as python-crfsuite makes them, weights and order
+    # included (crfsuite sums in order), and the spans and scores the dict rows' to the last digit
+    tagger = load_tagger(ROOT / "models" / "default")
+    if not isinstance(tagger, StackedTagger):
+        pytest.skip("the default model is no longer the stacked CRF")
+    seen: list = []
+    second_spans = tagger.second.document_spans
+    monkeypatch.setattr(tagger.second, "document_spans", lambda doc, sents, rows: seen.append(rows) or second_spans(doc, sents, rows))
+    texts = [d.text for d in read_documents(DATA / "tiny.jsonl")]
+    texts.append((ROOT / "corpus" / "samples" / "gov-689f49d25e51cbaa.md").read_text(encoding="utf-8")[:6_000])
+    crfinput.clear_caches()
+    for text in texts * 2:  # cold, then from the caches
+        doc, sents = Document("d", text), segment(text)
+        seen.clear()
+        [fast] = tagger.predict_spans([doc], [sents])
+        rows = crf_module.sentence_features(text, sents, tagger.settings)
+        first = stacked.first_pass(tagger.first, rows, tagger.stack.marginals)
+        items = crf_module.sentence_inputs(text, sents, tagger.settings)
+        assert stacked.first_pass(tagger.first, items, tagger.stack.marginals) == first  # marginals exactly
+        merged = merged_rows(rows, stack_features([[t.text for t in s.tokens] for s in sents], first, tagger.stack))
+        [given] = seen
+        assert [[_item_pairs(x) for x in s] for s in given] == [[crfinput.attributes(r) for r in s] for s in merged]
+        assert repr(fast) == repr(tagger.document_spans(doc, sents, rows))  # scores to the last digit

@@ -225,6 +225,12 @@ def _add_context(row: dict[str, Any]) -> None:
     row["I.ctx|side"] = f"{_context(row)}|{row['I.side']}"
 
 
+def dict_rows_only(settings: CrfSettings) -> bool:
+    """Whether :func:`sentence_inputs` gives the dict rows of :func:`sentence_features` (word
+    clusters and the feature sets CV did not adopt have no attribute-string form)."""
+    return bool(settings.clusters or settings.indicators or settings.agency_context or settings.agency_names)
+
+
 def sentence_inputs(
     text: str,
     sentences: Sequence[Sentence],
@@ -237,7 +243,7 @@ def sentence_inputs(
     attribute strings built from per-word caches (:mod:`plannlp.tag.baselines.crfinput`), not
     as dicts. Word clusters and the feature sets that CV did not adopt (``indicators``,
     ``agency_context``, ``agency_names``) go through the dict rows."""
-    if settings.clusters or settings.indicators or settings.agency_context or settings.agency_names:
+    if dict_rows_only(settings):
         return sentence_features(text, sentences, settings, clusters, lexicon=lexicon)
     if settings.pos == POS_LEXICON and lexicon is None:
         lexicon = pos_lexicon()

@@ -20,7 +20,9 @@ only strings and numbers is dropped from the garbage collector's watch at its fi
 the cached parts and the items do not make its full collections longer (with lists, filling the
 caches from cold cost more than the dicts did). ``tests/test_tag_baselines_crfinput.py`` checks the
 strings against the dict rows of :func:`plannlp.tag.baselines.crf.sentence_features` converted by
-python-crfsuite's rules, order included.
+python-crfsuite's rules, order included. The stacked CRF's second pass gives each word's item
+followed by its stacking features (:func:`with_row`); ``tests/test_tag_baselines_stacked.py``
+checks those against the merged dict rows converted.
 """
 
 from __future__ import annotations
@@ -129,6 +131,7 @@ _bases: dict[tuple[str, int], _Base] = {}
 _tag_parts: dict[tuple[str, str | None, str | None, int], _Tags] = {}
 _words: dict[tuple[str, str, str | None, str | None, int], _Word] = {}
 _targets: dict[TargetValues, tuple[bytes, ...]] = {}
+_extras: dict[tuple[str, Any], bytes] = {}
 
 
 def _cached(cache: dict[Any, Any], key: Any, make: Any) -> Any:
@@ -162,7 +165,7 @@ def target_strings(values: TargetValues) -> tuple[bytes, ...]:
 
 def clear_caches() -> None:
     """Empty the per-word and per-value caches (a benchmark's cold start)."""
-    for cache in (_bases, _tag_parts, _words, _targets):
+    for cache in (_bases, _tag_parts, _words, _targets, _extras):
         cache.clear()
 
 
@@ -258,3 +261,34 @@ def sentence_items(
             weighted[_NSYL] = e.weight
             items[i] = weighted
     return items
+
+
+def _extra_attribute(name: str, value: Any) -> bytes:
+    """One (name, value) entry's attribute by python-crfsuite's rules; ``b""`` for weight 0."""
+    [found] = attributes({name: value}) or [(b"", 1.0)]
+    if found[1] != 1.0:
+        raise ValueError(f"feature {name!r} has weight {found[1]}, not 1 or 0")
+    return found[0]
+
+
+def with_row(item: Item, row: dict[str, Any]) -> Item:
+    """An item with the attributes of a feature dict added after its own, in the dict's order, as
+    python-crfsuite would make of the base row merged with ``row`` (``{**base, **row}``) when no
+    name of ``row`` is already in the base (the stacked CRF's second-pass features,
+    :func:`plannlp.tag.baselines.stacked.stack_features`: their names are their own). Each
+    (name, value) is encoded once (its values are tags, buckets and labels: few distinct)."""
+    found = _extras
+    strings = []
+    for entry in row.items():
+        attr = found.get(entry)
+        if attr is None:
+            if len(found) > _BOUNDED:
+                found.clear()
+            attr = found[entry] = _extra_attribute(*entry)
+        if attr:
+            strings.append(attr)
+    if isinstance(item, dict):  # a word of weighted n_syl: the added attributes weigh 1
+        weighted = dict(item)
+        weighted.update(dict.fromkeys(strings, 1.0))
+        return weighted
+    return (*item, *strings)

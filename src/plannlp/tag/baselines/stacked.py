@@ -39,7 +39,16 @@ from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
-from plannlp.tag.baselines.crf import _CONFIG_KEYS, CrfSettings, CrfTagger, sentence_features, single_settings
+from plannlp.tag.baselines import crfinput
+from plannlp.tag.baselines.crf import (
+    _CONFIG_KEYS,
+    CrfSettings,
+    CrfTagger,
+    dict_rows_only,
+    sentence_features,
+    sentence_inputs,
+    single_settings,
+)
 from plannlp.tag.baselines.features import lower_key
 from plannlp.tag.baselines.targets import bucket, lists
 from plannlp.tag.baselines.wordcache import analysed
@@ -385,9 +394,29 @@ class StackedTagger(Tagger):
             merged = merged_rows(rows, stack_features(_words(sentences), first, self.stack))
         return self.second.document_spans(doc, sentences, merged)
 
+    def item_spans(self, doc: Document, sentences: Sequence[Sentence], items: Sequence[Sequence[crfinput.Item]]) -> list[Span]:
+        """:meth:`document_spans` from the base features as crfsuite items
+        (:func:`plannlp.tag.baselines.crf.sentence_inputs`): the first pass reads them as they
+        are, the second pass each word's item followed by its stacking features' attributes
+        (:func:`plannlp.tag.baselines.crfinput.with_row`), which is what python-crfsuite makes
+        of the merged dict rows, in the same order (``tests/test_tag_baselines_stacked.py``)."""
+        first = first_pass(self.first, items, self.stack.marginals)
+        extra = stack_features(_words(sentences), first, self.stack)
+        with_row = crfinput.with_row
+        merged = [[with_row(x, e) for x, e in zip(xs, es)] for xs, es in zip(items, extra)]
+        return self.second.document_spans(doc, sentences, merged)
+
     def predict_spans(self, docs: Sequence[Document], sentences: Sequence[tuple[Sentence, ...]]) -> list[list[Span]]:
+        """Prediction: the base features as attribute strings (both passes share them; the two
+        passes' feature settings are the same, checked at construction), or as dict rows for the
+        feature sets that have no string form. Training and cross-validation use the dict rows."""
+        if dict_rows_only(self.settings):
+            return [
+                self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, None), own_rows=True)
+                for doc, sents in zip(docs, sentences)
+            ]
         return [
-            self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, None), own_rows=True)
+            self.item_spans(doc, sents, sentence_inputs(doc.text, sents, self.settings, None))
             for doc, sents in zip(docs, sentences)
         ]
 
