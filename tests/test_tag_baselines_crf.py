@@ -197,28 +197,16 @@ def test_clause_features_only_behind_their_flag(docs: list[Document]) -> None:
     assert [{k: v for k, v in row.items() if not k.startswith("X.")} for row in with_targets] == without
 
 
-def test_record_years_run_after_the_crf_only_behind_their_flag(
-    docs: list[Document], trained: CrfTagger, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("flag, step", [("record_years", "date_records"), ("cell_years", "cell_years")])
+def test_year_steps_run_after_the_crf_only_behind_their_flag(
+    docs: list[Document], trained: CrfTagger, monkeypatch: pytest.MonkeyPatch, flag: str, step: str
 ) -> None:
-    # the dating step itself is tested in test_tag_baselines_years; here: the CRF calls it when asked
+    # the steps themselves are tested in test_tag_baselines_years; here: the CRF calls each when asked
     seen: list[str] = []
-    monkeypatch.setattr(crf_module, "date_records", lambda doc, spans: seen.append(doc.id) or list(spans))
+    monkeypatch.setattr(crf_module, step, lambda doc, spans: seen.append(doc.id) or list(spans))
     plain = trained.predict(docs[:1])
     assert seen == []
-    on = CrfTagger(trained.model_bytes, dataclasses.replace(trained.settings, record_years=True), trained.clusters)
-    assert on.predict(docs[:1])[0].spans == plain[0].spans
-    assert seen == [docs[0].id]
-
-
-def test_cell_years_run_after_the_crf_only_behind_their_flag(
-    docs: list[Document], trained: CrfTagger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the step itself is tested in test_tag_baselines_years; here: the CRF calls it when asked, before dating
-    seen: list[str] = []
-    monkeypatch.setattr(crf_module, "cell_years", lambda doc, spans: seen.append(doc.id) or list(spans))
-    plain = trained.predict(docs[:1])
-    assert seen == []
-    on = CrfTagger(trained.model_bytes, dataclasses.replace(trained.settings, cell_years=True), trained.clusters)
+    on = CrfTagger(trained.model_bytes, dataclasses.replace(trained.settings, **{flag: True}), trained.clusters)
     assert on.predict(docs[:1])[0].spans == plain[0].spans
     assert seen == [docs[0].id]
 

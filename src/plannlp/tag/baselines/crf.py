@@ -144,6 +144,16 @@ def rule_tags(text: str, sentences: Sequence[Sentence]) -> list[list[str]]:
     return _range_tags([(s.start, s.end, f"-{s.label}") for s in stacked_rules().tag_text(text)], sentences)
 
 
+def _word_tags(settings: CrfSettings, words: list[str], lexicon: PosLexicon | None, given: list[str] | None = None) -> list[str] | None:
+    """A sentence's POS tags as the settings ask: the lexicon's, underthesea's (``given`` when
+    precomputed), or None without POS features. Training rows and prediction items share it."""
+    if settings.pos == POS_LEXICON:
+        return lexicon.tags(words)  # type: ignore[union-attr]
+    if settings.pos:
+        return given if given is not None else pos_tags(words)
+    return None
+
+
 def sentence_features(
     text: str,
     sentences: Sequence[Sentence],
@@ -168,12 +178,7 @@ def sentence_features(
     rows = []
     for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
         words = [t.text for t in sentence.tokens]
-        if settings.pos == POS_LEXICON:
-            tags = lexicon.tags(words)  # type: ignore[union-attr]
-        elif settings.pos:
-            tags = pos[k] if pos is not None else pos_tags(words)
-        else:
-            tags = None
+        tags = _word_tags(settings, words, lexicon, None if pos is None else pos[k])
         feats = fx.token_features(words, tags, gaz, settings.window, rule)
         if layout is not None:
             for row, extra in zip(feats, layout[k]):
@@ -253,12 +258,7 @@ def sentence_inputs(
     out = []
     for k, (sentence, gaz, rule) in enumerate(zip(sentences, gazetteer, rules)):
         words = [t.text for t in sentence.tokens]
-        if settings.pos == POS_LEXICON:
-            tags = lexicon.tags(words)  # type: ignore[union-attr]
-        elif settings.pos:
-            tags = pos_tags(words)
-        else:
-            tags = None
+        tags = _word_tags(settings, words, lexicon)
         clause = target_values(words, rule) if settings.targets else None
         out.append(
             crfinput.sentence_items(words, tags, gaz, settings.window, rule, None if layout is None else layout[k], clause)

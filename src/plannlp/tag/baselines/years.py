@@ -54,7 +54,7 @@ def cell_years(doc: Document, spans: Sequence[Span] | None = None) -> list[Span]
     time cell, spec rule 8) where no predicted span overlaps them."""
     spans = list(doc.spans if spans is None else spans)
     extra = [
-        y for y in rule_years(Document(doc.id, doc.text)) if _fills_its_line(doc.text, y) and not any(y.overlaps(s) for s in spans)
+        y for y in rule_years(doc) if _fills_its_line(doc.text, y) and not any(y.overlaps(s) for s in spans)
     ]
     return sorted([*spans, *extra], key=lambda s: (s.start, s.end)) if extra else spans
 
