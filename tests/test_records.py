@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from plannlp.data import Document, Span, TargetRecord
-from plannlp.records import extract_records, record_row, split_unit
+from plannlp.records import extract_records, level_rows, record_row, split_unit
 
 _spec = importlib.util.spec_from_file_location(
     "evaluate_fixtures", Path(__file__).parent / "data" / "evaluate" / "make_fixtures.py"
@@ -362,3 +362,43 @@ def test_target_record_row():
     assert row["indicator"] == "dân số tham gia bảo hiểm y tế"
     assert (row["comparator"], row["value"], row["year"]) == ("trên", "95%", "năm 2030")
     assert row["score"] == 0.8
+
+
+def test_a_year_between_two_values_governs_the_later_one():
+    # one record per INDICATOR (the spec), but each level keeps the YEAR that stands before it
+    text = "Tăng trưởng kinh tế cả năm 2025 đạt trên 8% và năm 2026 đạt từ 10%, năm sau đạt 11%."
+    d = doc(
+        text,
+        ("Tăng trưởng kinh tế", "INDICATOR"), ("năm 2025", "YEAR"), ("trên", "COMPARATOR"), ("8%", "VALUE"),
+        ("năm 2026", "YEAR"), ("từ", "COMPARATOR"), ("10%", "VALUE"), ("11%", "VALUE"),
+    )  # fmt: skip
+    [record] = extract_records(d)
+    assert texts(record, text)[3] == "năm 2025"  # the record's year: the spec's, before the first value
+    assert [text[y.start : y.end] for y in record.value_years] == ["năm 2025", "năm 2026", "năm 2026"]
+    assert record_row(record, text)["value_year"] == "năm 2025 | năm 2026 | năm 2026"
+    rows = level_rows(record, text)
+    assert [(r["level"], r["comparator"], r["number"], r["year_start"]) for r in rows] == [
+        (1, "trên", 8.0, 2025), (2, "từ", 10.0, 2026), (3, "", 11.0, 2026),
+    ]  # fmt: skip
+    assert {r["indicator"] for r in rows} == {"Tăng trưởng kinh tế"}
+
+
+def test_list_items_under_year_headings_keep_their_years_as_levels():
+    text = "Tỷ lệ tiêm chủng đầy đủ:\na) Đến năm 2025\n- Đạt 95%;\nb) Đến năm 2030\n- Đạt 98%."
+    d = doc(
+        text,
+        ("Tỷ lệ tiêm chủng đầy đủ", "INDICATOR"), ("năm 2025", "YEAR"), ("95%", "VALUE"),
+        ("năm 2030", "YEAR"), ("98%", "VALUE"),
+    )  # fmt: skip
+    [record] = extract_records(d)
+    assert [r["year"] for r in level_rows(record, text)] == ["năm 2025", "năm 2030"]
+
+
+def test_level_rows_of_a_record_without_values_and_value_years_must_align():
+    from plannlp.data import DataError
+
+    text = "Tỷ lệ hộ nghèo giảm"
+    [record] = extract_records(doc(text, ("Tỷ lệ hộ nghèo", "INDICATOR")))
+    assert level_rows(record, text) == [] and record.value_years == ()
+    with pytest.raises(DataError, match="value years"):
+        TargetRecord("d", indicator=Span(0, 5, "INDICATOR"), values=(Span(6, 8, "VALUE"),), value_years=(None, None))

@@ -117,6 +117,31 @@ def test_records_table_has_numbers_and_agency_rows_carry_roles(plans, rules_mode
     assert n > 0 and all(row.split(",")[2] in ("issuer", "lead", "partner", "oversight") for row in rows[1:])
 
 
+def test_cli_levels_table_gives_one_numeric_row_per_value(plans, rules_model, tmp_path):
+    # --levels: one row per VALUE of each record, numbers and years as numbers (the records table
+    # has numbers for the first value only)
+    out, levels = tmp_path / "o.csv", tmp_path / "levels.parquet"
+    run = subprocess.run(
+        [sys.executable, "-c", "from plannlp.cli import main; main()", "tag", str(plans), "--model", str(rules_model),
+         "-j", "1", "-o", str(out), "-f", "csv", "--levels", str(levels)],
+        capture_output=True, timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr.decode()
+    with open(out, encoding="utf-8") as fh:
+        records = list(csv.DictReader(fh))
+    table = pq.read_table(levels)
+    assert table.num_rows == sum(len(r["value"].split(" | ")) for r in records if r["value"]) > 0
+    assert str(table.schema.field("number").type) == "double" and str(table.schema.field("year_start").type) == "int64"
+    assert sorted(table.column("year_start").to_pylist()) == [2025, 2030]
+    assert set(table.column("value").to_pylist()) == {"95%"} and set(table.column("comparator").to_pylist()) == {"trên"}
+    bad = subprocess.run(
+        [sys.executable, "-c", "from plannlp.cli import main; main()", "tag", str(plans), "--model", str(rules_model),
+         "-o", str(out), "--levels", str(tmp_path / "levels.xlsx")],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode != 0 and b"--levels" in bad.stderr and b"Traceback" not in bad.stderr
+
+
 def test_every_output_says_which_model_and_plannlp_made_it(plans, rules_model, tmp_path):
     from plannlp import __version__
     from plannlp.runrecord import RunRecord, config_checksum, provenance

@@ -321,3 +321,17 @@ class TargetRecord:
     year: Span | None = None
     issuer: tuple[Span, ...] = ()
     responsible: tuple[Span, ...] = ()
+    # the YEAR of each value, aligned with ``values`` (empty: every value has ``year``): a YEAR
+    # standing between two values governs the later ones (``năm 2025 đạt trên 8% và năm 2026 đạt từ
+    # 10%``; records.extract_records says how). Not part of the record's identity in the metric.
+    value_years: tuple[Span | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.value_years and len(self.value_years) != len(self.values):
+            raise DataError(
+                f"record of {self.indicator!r} in {self.doc_id}: {len(self.value_years)} value years for {len(self.values)} values"
+            )
+
+    def year_of(self, k: int) -> Span | None:
+        """The YEAR governing the ``k``-th value."""
+        return self.value_years[k] if self.value_years else self.year

@@ -20,6 +20,7 @@ def tag(
     batch_docs: int = typer.Option(8, help="documents per model batch"),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="cleaning/segmentation processes (default: all cores)"),
     agencies: Optional[Path] = typer.Option(None, "--agencies", help="also write one row per agency mention (doc_id, agency, role, start, end, heading) to this .csv, .parquet or .jsonl file"),
+    levels: Optional[Path] = typer.Option(None, "--levels", help="also write one row per level (VALUE) of each target record, with its numbers, comparators and governing year, to this .csv, .parquet or .jsonl file"),
     max_mb: float = typer.Option(64.0, "--max-mb", help="refuse inputs larger than this many MiB (stdin included)"),
     fresh: bool = typer.Option(False, "--fresh", help="discard the results of earlier runs on --output and tag everything again"),
     engine: str = typer.Option("local", "--engine", help="local (processes on this machine) | ray (Ray Data: a cluster, or a local Ray)"),
@@ -45,10 +46,11 @@ def tag(
         raise ValueError(f"--engine {engine}: expected local or ray")
 
     options = dict(model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=jobs, max_bytes=int(max_mb * 1024 * 1024), fresh=fresh)
-    if agencies is not None and output is None:
-        raise ValueError("--agencies needs --output")
-    if agencies is not None and agencies.suffix not in (".csv", ".parquet", ".jsonl"):
-        raise ValueError(f"--agencies {agencies}: name a .csv, .parquet or .jsonl file")
+    for flag, table in (("--agencies", agencies), ("--levels", levels)):
+        if table is not None and output is None:
+            raise ValueError(f"{flag} needs --output")
+        if table is not None and table.suffix not in (".csv", ".parquet", ".jsonl"):
+            raise ValueError(f"{flag} {table}: name a .csv, .parquet or .jsonl file")
 
     if output is None:
         if fmt != "jsonl":
@@ -64,6 +66,10 @@ def tag(
             from plannlp.tag.batch import write_agency_table
 
             write_agency_table(output, fmt, agencies)
+        if levels is not None:
+            from plannlp.tag.batch import write_level_table
+
+            write_level_table(output, fmt, levels)
     typer.echo(
         f"tagged {summary.tagged} documents ({summary.words} words), skipped {summary.skipped} already done, "
         f"{len(summary.failed)} failed",

@@ -136,7 +136,8 @@ def parse_year(year_text: str) -> tuple[int | None, int | None]:
 
 def record_row(record: TargetRecord, text: str) -> dict:
     """A flat row for a table (CSV, parquet): numbers are numbers (``None`` when absent), the
-    first VALUE gives ``number``/``low``/``high``/``unit``; every value's text is in ``value``."""
+    first VALUE gives ``number``/``low``/``high``/``unit``; every value's text is in ``value`` and
+    its YEAR in ``value_year`` (:func:`level_rows` gives one row per value, each with its numbers)."""
     def surface(span: Span) -> str:
         return " ".join(text[span.start : span.end].split())
 
@@ -157,11 +158,67 @@ def record_row(record: TargetRecord, text: str) -> dict:
         "year": "" if record.year is None else surface(record.year),
         "year_start": year_start,
         "year_end": year_end,
+        # each value's YEAR, aligned with ``value`` (a YEAR between two values governs the later one)
+        "value_year": " | ".join("" if record.year_of(k) is None else surface(record.year_of(k)) for k in range(len(values))),
         "issuer": " | ".join(surface(a) for a in record.issuer),
         "responsible": " | ".join(surface(a) for a in record.responsible),
         "responsible_roles": " | ".join(a.role or "" for a in record.responsible),
         "score": _record_score(record),
     }
+
+
+LEVEL_COLUMNS = [
+    "doc_id", "indicator", "indicator_start", "indicator_end", "level", "comparator", "value",
+    "value_start", "value_end", "number", "low", "high", "unit", "year", "year_start", "year_end",
+    "issuer", "responsible", "responsible_roles", "score",
+]  # fmt: skip
+
+
+def level_rows(record: TargetRecord, text: str) -> list[dict]:
+    """One row per VALUE of a record (a *level*: its number, unit, the COMPARATORs right before it
+    and the YEAR that governs it), for a table with one number per row; the record's indicator,
+    issuer and responsible bodies repeat on each. A record without a value gives no row."""
+    def surface(span: Span) -> str:
+        return " ".join(text[span.start : span.end].split())
+
+    base = record_row(record, text)
+    rows = []
+    for k, value in enumerate(record.values):
+        quantity = parse_value(surface(value))
+        year = record.year_of(k)
+        year_start, year_end = parse_year(surface(year)) if year is not None else (None, None)
+        # the comparators of this level: those with nothing but white space up to the value
+        own: list[Span] = []
+        edge = value.start
+        for comparator in sorted(record.comparators, key=lambda c: c.start, reverse=True):
+            if comparator.end <= edge and not text[comparator.end : edge].strip():
+                own.insert(0, comparator)
+                edge = comparator.start
+        rows.append(
+            {
+                "doc_id": record.doc_id,
+                "indicator": base["indicator"],
+                "indicator_start": record.indicator.start,
+                "indicator_end": record.indicator.end,
+                "level": k + 1,
+                "comparator": " ".join(surface(c) for c in own),
+                "value": surface(value),
+                "value_start": value.start,
+                "value_end": value.end,
+                "number": quantity.number,
+                "low": quantity.low,
+                "high": quantity.high,
+                "unit": quantity.unit,
+                "year": "" if year is None else surface(year),
+                "year_start": year_start,
+                "year_end": year_end,
+                "issuer": base["issuer"],
+                "responsible": base["responsible"],
+                "responsible_roles": base["responsible_roles"],
+                "score": value.score,
+            }
+        )
+    return rows
 
 
 def _record_score(record: TargetRecord) -> float | None:
@@ -295,6 +352,8 @@ def extract_records(doc: Document) -> list[TargetRecord]:
                 attached[target].extend(level)
             previous_end = level[-1].end
     issuer = _issuers(doc)
+    all_years = [s for s in doc.spans if s.label == YEAR]
+    all_year_starts = [s.start for s in all_years]
     records = []
     for indicator in order:
         values = tuple(s for s in attached[indicator] if s.label == VALUE)
@@ -303,18 +362,38 @@ def extract_records(doc: Document) -> list[TargetRecord]:
         # else the heading YEAR above
         anchor = values[0].start if values else indicator.start
         before = [y for y in sentence_years[indicator] if y.end <= anchor]
+        year = before[-1] if before else years[indicator]
         records.append(
             TargetRecord(
                 doc_id=doc.id,
                 indicator=indicator,
                 values=values,
                 comparators=tuple(s for s in attached[indicator] if s.label == COMPARATOR),
-                year=before[-1] if before else years[indicator],
+                year=year,
                 issuer=issuer,
                 responsible=responsible_bodies(doc, indicator),
+                value_years=_value_years(indicator, values, year, all_years, all_year_starts),
             )
         )
     return records
+
+
+def _value_years(
+    indicator: Span, values: Sequence[Span], year: Span | None, all_years: Sequence[Span], starts: Sequence[int]
+) -> tuple[Span | None, ...]:
+    """Each value's YEAR: the last YEAR lying between the value and the value before it (for the
+    first value, the indicator): ``năm 2025 đạt trên 8% và năm 2026 đạt từ 10%``, or a ``b) Đến năm
+    2030`` heading between two items of a list continued below the indicator; else the first
+    value's is the record's year and a later one's that of the value before. In one sentence the
+    first value's year is the record's (the spec's rule); in a list below the indicator it may be a
+    heading the record's rule does not reach."""
+    out: list[Span | None] = []
+    edge = indicator.end
+    for value in values:
+        between = _within(all_years, starts, edge, value.start) if edge <= value.start else []
+        out.append(between[-1] if between else (out[-1] if out else year))
+        edge = value.end
+    return tuple(out)
 
 
 def _issuers(doc: Document) -> tuple[Span, ...]:

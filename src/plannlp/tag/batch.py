@@ -26,7 +26,7 @@ import shutil
 import stat
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,7 +36,7 @@ from plannlp.clean import clean
 from plannlp.data import DataError, Document, Link, Span, text_checksum
 from plannlp.io import atomic_writer, read_documents, read_jsonl
 from plannlp.labels import AGENCY
-from plannlp.records import extract_records, record_row
+from plannlp.records import LEVEL_COLUMNS, extract_records, level_rows, record_row
 from plannlp.runrecord import RUN_RECORD, file_checksum, provenance
 from plannlp.segment import Sentence, default_jobs, nfc_with_offsets, segment
 from plannlp.tag.links import AGENCY_COLUMNS, add_responsibility, agency_rows
@@ -733,7 +733,7 @@ _PROVENANCE_COLUMNS = {
 PROVENANCE_COLUMNS = list(_PROVENANCE_COLUMNS.values())
 RECORD_COLUMNS = [
     "doc_id", "indicator", "indicator_start", "indicator_end", "comparator", "value",
-    "number", "low", "high", "unit", "year", "year_start", "year_end",
+    "number", "low", "high", "unit", "year", "year_start", "year_end", "value_year",
     "issuer", "responsible", "responsible_roles", "score", *PROVENANCE_COLUMNS,
 ]
 # numeric columns of the records table (the rest are strings)
@@ -835,23 +835,43 @@ def write_agency_table(output: Path, fmt: str, path: Path) -> int:
     """One row per AGENCY mention of a finished run's documents (:func:`plannlp.tag.links.agency_rows`),
     with the provenance columns of the line it came from, as CSV, Parquet or JSONL by ``path``'s
     suffix; returns the number of rows."""
+    return _write_document_table(output, fmt, path, agency_rows, AGENCY_COLUMNS, {"start": "int", "end": "int", "score": "float"})
 
+
+def write_level_table(output: Path, fmt: str, path: Path) -> int:
+    """One row per level (VALUE) of every target record of a finished run's documents
+    (:func:`plannlp.records.level_rows`: its numbers, comparators and governing YEAR), with the
+    provenance columns, as CSV, Parquet or JSONL by ``path``'s suffix; returns the number of rows."""
+
+    def rows(doc: Document) -> list[dict[str, Any]]:
+        return [row for record in extract_records(doc) for row in level_rows(record, doc.text)]
+
+    types = {c: "int" for c in ("indicator_start", "indicator_end", "level", "value_start", "value_end", "year_start", "year_end")}
+    types.update({c: "float" for c in ("number", "low", "high", "score")})
+    return _write_document_table(output, fmt, path, rows, LEVEL_COLUMNS, types)
+
+
+def _write_document_table(
+    output: Path, fmt: str, path: Path, make_rows: Callable[[Document], list[dict[str, Any]]],
+    columns: list[str], types: dict[str, str],
+) -> int:  # fmt: skip
+    """Rows made from each finished document of a run (``make_rows``), written by ``path``'s suffix."""
     # (a sharded output, a folder, keeps its journal)
     source = Path(output) if fmt == "jsonl" and not Path(output).is_dir() else _journal_path(Path(output))
-    columns = [*AGENCY_COLUMNS, *PROVENANCE_COLUMNS]
+    columns = [*columns, *PROVENANCE_COLUMNS]
     # the journal may hold an older result of a changed input: only the latest counts
     rows = [
         {**row, **provenance_columns(obj.get("provenance") or {})}
         for obj in _latest_entries(source)
-        for row in agency_rows(Document.from_json(obj))
+        for row in make_rows(Document.from_json(obj))
     ]
     path = Path(path)
     if path.suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64()}
-        schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
+        arrow = {"int": pa.int64(), "float": pa.float64()}
+        schema = pa.schema([(c, arrow[types[c]] if c in types else pa.string()) for c in columns])
         tmp = path.with_name(f".{path.name}.tmp")
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
         os.replace(tmp, path)
