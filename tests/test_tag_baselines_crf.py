@@ -197,7 +197,9 @@ def test_clause_features_only_behind_their_flag(docs: list[Document]) -> None:
     assert [{k: v for k, v in row.items() if not k.startswith("X.")} for row in with_targets] == without
 
 
-@pytest.mark.parametrize("flag, step", [("record_years", "date_records"), ("cell_years", "cell_years")])
+@pytest.mark.parametrize(
+    "flag, step", [("record_years", "date_records"), ("cell_years", "cell_years"), ("cell_agencies", "cell_agencies")]
+)
 def test_year_steps_run_after_the_crf_only_behind_their_flag(
     docs: list[Document], trained: CrfTagger, monkeypatch: pytest.MonkeyPatch, flag: str, step: str
 ) -> None:

@@ -40,6 +40,7 @@ from plannlp.tag.baselines.structure import layout_features, layout_parts
 from plannlp.tag.baselines.targets import indicator_features, target_features, target_values
 from plannlp.tag.baselines.vectors import clusters_of, load_clusters
 from plannlp.tag.baselines.wordcache import analysed, pos_tags
+from plannlp.tag.baselines.agencycells import cell_agencies
 from plannlp.tag.baselines.years import cell_years, date_records
 from plannlp.tag.contract import Tagger
 from plannlp.tag.training_data import SentenceCounts, tagged_sentences
@@ -66,6 +67,7 @@ class CrfSettings:
     agency_names: bool = False  # B/I of body names mined from unlabelled text (baselines.agencyctx)
     record_years: bool = False  # after tagging, rule YEARs that date undated records (baselines.years)
     cell_years: bool = False  # after tagging, rule YEARs that fill a line of their own: time cells, spec rule 8 (baselines.years)
+    cell_agencies: bool = False  # after tagging, rule AGENCY spans that fill a line of their own, outside recipient lists (baselines.agencycells)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
     scheme: str = "BIO"
@@ -385,7 +387,8 @@ class CrfTagger(Tagger):
 
     def document_spans(self, doc: Document, sentences: Sequence[Sentence], rows: Sequence[Sequence[Any]]) -> list[Span]:
         """One document's output spans from its featurised sentences: the CRF's, then (with
-        ``cell_years``) the rule YEARs of time cells, then (with ``record_years``) the rule YEARs
+        ``cell_years``) the rule YEARs of time cells, (with ``cell_agencies``) the rule AGENCY spans
+        of table cells and list lines, then (with ``record_years``) the rule YEARs
         dating its undated records. Prediction, model selection
         and cross-validation all go through here, so none of them can drop the step."""
         spans = self._spans(sentences, rows)
@@ -393,6 +396,8 @@ class CrfTagger(Tagger):
             spans = trim_indicators(doc.text, spans)
         if self.settings.cell_years:
             spans = cell_years(doc, spans)
+        if self.settings.cell_agencies:
+            spans = cell_agencies(doc, spans)
         return date_records(doc, spans) if self.settings.record_years else spans
 
     def predict_featurised(self, data: Featurised) -> list[Document]:
@@ -441,7 +446,7 @@ class CrfTagger(Tagger):
 _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
-    "targets", "record_years", "cell_years", "indicators", "agency_context", "agency_names",
+    "targets", "record_years", "cell_years", "cell_agencies", "indicators", "agency_context", "agency_names",
 )  # fmt: skip
 
 
@@ -470,6 +475,7 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
         agency_names=bool(config.get("agency_names", False)),
         record_years=bool(config.get("record_years", False)),
         cell_years=bool(config.get("cell_years", False)),
+        cell_agencies=bool(config.get("cell_agencies", False)),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),
         scheme=str(config.get("scheme", "BIO")),
