@@ -264,6 +264,21 @@ def test_the_stacked_crf_learns_the_fixture_and_reloads_identically(docs, traine
     assert [d.spans for d in again.predict(docs)] == [d.spans for d in predicted]
 
 
+def test_a_stacked_crf_on_the_pos_lexicon_keeps_its_own_copy(docs, tmp_path) -> None:
+    # pos: lexicon: the model folder holds the lexicon it was trained with, and both passes read it
+    settings = dataclasses.replace(FAST, pos="lexicon", max_iterations=20)
+    d = stacked.prepare(docs, settings)
+    model = stacked.fit_stacked(range(len(d.docs)), d.sentences, d.rows, d.tagged, settings, settings, StackSettings())
+    model.save(tmp_path / "m")
+    record = json.loads((tmp_path / "m" / "plannlp.json").read_text(encoding="utf-8"))
+    assert record["files"]["pos_lexicon"] == "pos_lexicon.tsv"
+    before = [x.spans for x in load_tagger(tmp_path / "m").predict(docs)]
+    assert before == [x.spans for x in model.predict(docs)]
+    (tmp_path / "m" / "pos_lexicon.tsv").write_text("#shape\td\tZZ\n", encoding="utf-8")
+    again = load_tagger(tmp_path / "m")
+    assert again.first.lexicon is again.second.lexicon and again.first.lexicon.tags(["7", "và"]) == ["ZZ", "X"]
+
+
 def test_train_from_a_config_and_cross_validate(docs, tmp_path) -> None:
     config = {
         "system": "crf-stacked",

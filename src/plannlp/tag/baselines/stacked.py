@@ -50,6 +50,7 @@ from plannlp.tag.baselines.crf import (
     single_settings,
 )
 from plannlp.tag.baselines.features import lower_key
+from plannlp.tag.baselines.poslexicon import LEXICON_FILE, PosLexicon
 from plannlp.tag.baselines.targets import bucket, lists
 from plannlp.tag.baselines.wordcache import analysed
 from plannlp.tag.contract import Tagger
@@ -412,11 +413,13 @@ class StackedTagger(Tagger):
         feature sets that have no string form. Training and cross-validation use the dict rows."""
         if dict_rows_only(self.settings):
             return [
-                self.document_spans(doc, sents, sentence_features(doc.text, sents, self.settings, None), own_rows=True)
+                self.document_spans(
+                    doc, sents, sentence_features(doc.text, sents, self.settings, None, lexicon=self.first.lexicon), own_rows=True
+                )
                 for doc, sents in zip(docs, sentences)
             ]
         return [
-            self.item_spans(doc, sents, sentence_inputs(doc.text, sents, self.settings, None))
+            self.item_spans(doc, sents, sentence_inputs(doc.text, sents, self.settings, None, self.first.lexicon))
             for doc, sents in zip(docs, sentences)
         ]
 
@@ -427,14 +430,25 @@ class StackedTagger(Tagger):
         for name, tagger in ((FIRST_FILE, self.first), (SECOND_FILE, self.second)):
             with atomic_writer(directory / name, binary=True) as fh:
                 fh.write(tagger.model_bytes)
-        return {"first": FIRST_FILE, "second": SECOND_FILE}
+        files = {"first": FIRST_FILE, "second": SECOND_FILE}
+        if self.first.lexicon is not None:
+            # pos: lexicon: the lexicon the model was trained with, so that a rebuilt package lexicon
+            # does not change this model's features (both passes read the same one)
+            with atomic_writer(directory / LEXICON_FILE) as fh:
+                fh.write(self.first.lexicon.to_text())
+            files["pos_lexicon"] = LEXICON_FILE
+        return files
 
     @classmethod
     def from_record(cls, directory: Path, record: RunRecord) -> StackedTagger:
         record.expect(SYSTEM, directory)
         settings = dict(record.settings)
-        first = CrfTagger(record.file(directory, "first").read_bytes(), CrfSettings.from_json(dict(settings["first"])))
-        second = CrfTagger(record.file(directory, "second").read_bytes(), CrfSettings.from_json(dict(settings["second"])))
+        lexicon = None
+        if "pos_lexicon" in record.files:
+            lexicon = PosLexicon.parse(record.file(directory, "pos_lexicon").read_text(encoding="utf-8"))
+        first_settings, second_settings = (CrfSettings.from_json(dict(settings[k])) for k in ("first", "second"))
+        first = CrfTagger(record.file(directory, "first").read_bytes(), first_settings, None, lexicon)
+        second = CrfTagger(record.file(directory, "second").read_bytes(), second_settings, None, lexicon)
         return cls(first, second, StackSettings.from_json(dict(settings.get("stack") or {})))
 
 
