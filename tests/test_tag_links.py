@@ -216,3 +216,87 @@ def test_a_target_no_task_names_goes_to_the_issuer_alone():
     linked = responsible(strict.link(DOC))
     assert len(linked) == 3 and all(bodies == ["UBND tỉnh"] for bodies in linked.values())
     assert responsible(LinkModel(base.model, 0.5, 0.0, {}, 0.0, False, 0.0).link(DOC)) != responsible(strict.link(DOC))
+
+
+def test_a_sub_item_lead_inherits_the_item_that_names_the_target():
+    # sub_items: "a) Bộ Tài chính chủ trì ...:" under "6. ... phấn đấu tăng trưởng kinh tế ...:"
+    from plannlp.tag.links import _pairs
+
+    text = (
+        "6. Các bộ, cơ quan phấn đấu tăng trưởng kinh tế đạt trên 8%, cụ thể như sau:\n"
+        "a) Bộ Tài chính chủ trì, phối hợp với các bộ, cơ quan:\n"
+        "- Tổng hợp tình hình thiệt hại.\n"
+        "7. Bộ Y tế chủ trì khám bệnh cho người dân.\n"
+        "a) Sở Y tế tỉnh chủ trì tiêm chủng.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("Các bộ, cơ quan", "AGENCY", "lead"), ("tăng trưởng kinh tế", "INDICATOR", None),
+        ("Bộ Tài chính", "AGENCY", "lead"), ("các bộ, cơ quan", "AGENCY", "partner"),
+        ("Bộ Y tế", "AGENCY", "lead"), ("Sở Y tế tỉnh", "AGENCY", "lead"),
+    )  # fmt: skip
+    (_, rows), = list(_pairs(doc, ("sub_items",)))
+    feats = {b.key: f for b, f, _ in rows}
+    assert feats["bộ tài chính"]["sub_parent_holds"] == 1.0 and feats["bộ tài chính"]["sub_parent_ov"] == 1.0
+    assert "sub_parent_holds" not in feats["sở y tế tỉnh"] and feats["sở y tế tỉnh"]["sub_parent_ov"] < 0.5
+    assert "sub_lead" not in feats["bộ y tế"]  # it leads an item, not a sub-item
+    (_, plain), = list(_pairs(doc))
+    assert all("sub_lead" not in f for _, f, _ in plain)  # off by default
+
+
+def test_pair_match_needs_the_targets_neighbouring_syllable():
+    # pair_match: "hồ sơ" is not held by "hỗ trợ", nor "khai thác" by "triển khai" (diacritic-blind
+    # syllables alone would match both)
+    from plannlp.tag.links import _pairs
+
+    text = (
+        "Phấn đấu 100% hồ sơ được khai thác trên môi trường số.\n"
+        "1. Sở Khoa học chủ trì hỗ trợ triển khai các nền tảng.\n"
+        "2. Sở Xây dựng chủ trì số hóa hồ sơ để khai thác.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("hồ sơ được khai thác trên môi trường số", "INDICATOR", None),
+        ("Sở Khoa học", "AGENCY", "lead"), ("Sở Xây dựng", "AGENCY", "lead"),
+    )  # fmt: skip
+    (_, rows), = list(_pairs(doc, ("pair_match",)))
+    feats = {b.key: f for b, f, _ in rows}
+    assert feats["sở khoa học"]["ov"] > 0  # the syllable match sees ho and khai
+    assert feats["sở khoa học"]["pm"] == 0.0
+    assert feats["sở xây dựng"]["pm"] > 0.4 and feats["sở xây dựng"]["pm_is_best"] == 1.0
+
+
+def test_a_linker_keeps_its_feature_groups_and_older_models_have_none(tmp_path):
+    import pytest
+
+    from plannlp.data import DataError
+    from plannlp.tag.links import LinkModel, _pairs, train_links
+
+    model = train_links([link_targets(DOC)] * 4, c=10.0, features=("pair_match",))
+    model.save(tmp_path)
+    loaded = LinkModel.load(tmp_path)
+    assert loaded.features == ("pair_match",)
+    assert loaded.link(DOC).links == model.link(DOC).links
+    assert train_links([link_targets(DOC)] * 4, c=10.0).features == ()
+    with pytest.raises(DataError):
+        list(_pairs(DOC, ("nonsense",)))
+
+
+def test_sub_tasks_give_the_item_line_to_the_leads_of_its_sub_items():
+    from plannlp.tag.links import _pairs
+
+    text = (
+        "6. Các bộ phấn đấu tăng trưởng kinh tế đạt trên 8%, cụ thể như sau:\n"
+        "a) Bộ Tài chính chủ trì, phối hợp với các bộ:\n"
+        "- Tổng hợp tình hình thiệt hại.\n"
+    )
+    doc = _doc_of(
+        text,
+        ("Các bộ", "AGENCY", "lead"), ("tăng trưởng kinh tế", "INDICATOR", None),
+        ("Bộ Tài chính", "AGENCY", "lead"), ("các bộ", "AGENCY", "partner"),
+    )  # fmt: skip
+    (_, plain), = list(_pairs(doc))
+    (_, rows), = list(_pairs(doc, ("sub_tasks",)))
+    before = {b.key: f for b, f, _ in plain}["bộ tài chính"]
+    after = {b.key: f for b, f, _ in rows}["bộ tài chính"]
+    assert before["ov"] < 1.0 and after["ov"] == 1.0 and after["kind=parent"] == 1.0

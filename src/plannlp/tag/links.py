@@ -358,13 +358,113 @@ def _doc_context(doc: Document) -> dict:
     }
 
 
+# extra feature groups a LinkModel may be trained with (its settings["features"]; none by default,
+# so models saved before them decode as they did)
+LINK_FEATURES = ("sub_items", "pair_match", "sub_tasks")
+# list levels, outermost first: a line's marker kind -> depth (dashes and pluses below letters)
+_LEVELS = {"roman": 0, "n": 1, "n.n": 2, "n.n.n": 3, "a)": 4}
+_DASH = re.compile(r"^\s*[-+•]\s")
+
+
+def _line_level(line: str) -> int | None:
+    """How deep the list item opening ``line`` sits (``None``: no list marker)."""
+    style = _marker_style(line)
+    if style:
+        return _LEVELS[style]
+    return 5 if _DASH.match(line) else None
+
+
+def _sub_item_leads(doc: Document) -> dict[tuple[int, int], list[Span]]:
+    """The numbered or lettered item lines ``[start, end)`` with the lead mentions of the deeper
+    items under them (``6. Các bộ ... phấn đấu tăng trưởng ...:`` / ``a) Bộ Tài chính chủ trì ...:``):
+    a sub-item's lead carries out part of that item's task."""
+    text = doc.text
+    lines = list(line_offsets(text))
+    levels = [_line_level(text[a:b]) for a, b in lines]
+    leads: dict[int, list[Span]] = {}
+    k = 0
+    agencies = [s for s in doc.spans if s.label == AGENCY]
+    for i, (a, b) in enumerate(lines):
+        while k < len(agencies) and agencies[k].start < a:
+            k += 1
+        j = k
+        while j < len(agencies) and agencies[j].start <= b:
+            if agencies[j].role == LEAD:
+                leads.setdefault(i, []).append(agencies[j])
+            j += 1
+    items: dict[tuple[int, int], list[Span]] = {}
+    for i, level in enumerate(levels):
+        if level is None or level > 4:
+            continue  # a parent is a numbered or lettered item
+        for j in range(i + 1, min(len(lines), i + 60)):
+            if levels[j] is not None and levels[j] <= level:
+                break  # the next item of the same list, or one above it
+            if levels[j] is not None and j in leads:
+                items.setdefault(lines[i], []).extend(leads[j])
+    return items
+
+
+def _sub_item_parents(doc: Document) -> dict[str, list[tuple[int, int]]]:
+    """For each body, the item lines under which it leads a deeper item (:func:`_sub_item_leads`)."""
+    parents: dict[str, list[tuple[int, int]]] = {}
+    for line, mentions in _sub_item_leads(doc).items():
+        for m in mentions:
+            key = body_key(doc.span_text(m))
+            if line not in parents.setdefault(key, []):
+                parents[key].append(line)
+    return parents
+
+
+def _add_parent_tasks(doc: Document, ctx: dict) -> None:
+    """``sub_tasks``: each item line with sub-items becomes one more task (kind ``parent``) of the
+    bodies that lead its sub-items, so they inherit the item's word match."""
+    for (a, b), mentions in _sub_item_leads(doc).items():
+        words = content_syllables(doc.text[a:b])
+        inherited = tuple({body_key(doc.span_text(m)): m for m in reversed(mentions)}.values())[::-1]
+        task = _Task(a, b, (), frozenset(words), frozenset(_bigrams(words)), "parent", inherited)
+        ctx["tasks"].append(task)
+        for m in inherited:
+            key = body_key(doc.span_text(m))
+            ctx["body_tasks"][key].append((task, m, False))
+            ctx["body_words"][key] = ctx["body_words"][key] | task.words
+
+
+def _seq_pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent syllable pairs of ``text``, stop syllables kept (diacritic-blind, aliases read)."""
+    aliases = link_cues()["aliases"]
+    words = [x for w in blind_syllables(text) for x in aliases.get(w, (w,))]
+    return frozenset(zip(words, words[1:]))
+
+
+def _pair_match(matcher: _Matcher, target: str, task_pairs: frozenset, task_words: frozenset) -> float:
+    """The IDF-weighted share of the target's content syllables that the task holds next to the
+    same neighbour as the target does: ``hồ sơ`` is not held by ``hỗ trợ``, nor ``khai thác`` by
+    ``triển khai`` (diacritic-blind single syllables would match them)."""
+    aliases, stop = link_cues()["aliases"], link_cues()["stop"]
+    seq = [x for w in blind_syllables(target) for x in aliases.get(w, (w,))]
+    held: set[str] = set()
+    for k, w in enumerate(seq):
+        if w in stop or w.isdigit():
+            continue
+        if len(seq) == 1:
+            if w in task_words:
+                held.add(w)
+        elif (k > 0 and (seq[k - 1], w) in task_pairs) or (k + 1 < len(seq) and (w, seq[k + 1]) in task_pairs):
+            held.add(w)
+    uniq = {w for w in seq if w not in stop and not w.isdigit()}
+    total = sum(matcher.idf.get(w, 1.0) for w in uniq)
+    return sum(matcher.idf.get(w, 1.0) for w in held) / total if total else 0.0
+
+
 def _bucket(n: float) -> str:
     return str(min(6, int(math.log2(n + 1))))
 
 
-def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body, dict[str, float], Span]]:
+def pair_features(doc: Document, ctx: dict, indicator: Span, features: Sequence[str] = ()) -> list[tuple[_Body, dict[str, float], Span]]:
     """For each body of the document, features of the pair (``indicator``, body) and the mention a
-    link would point to (the body's mention in its best-matching task, else its first lead mention)."""
+    link would point to (the body's mention in its best-matching task, else its first lead mention).
+    ``features``: extra groups of :data:`LINK_FEATURES` (``sub_items``, ``pair_match``; ``sub_tasks``
+    acts on the tasks, in :func:`_pairs`)."""
     words = content_syllables(doc.span_text(indicator))
     matcher = ctx["matcher"]
     task_score: dict[int, float] = {id(t): _task_score(matcher, words, t) for t in ctx["tasks"]}
@@ -380,6 +480,10 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
         scored.append((task_score[id(best[0])] if best else 0.0, body, best))
     order = sorted(scored, key=lambda x: -x[0])
     rank = {id(b): i for i, (_, b, _) in enumerate(order)}
+    target_text = doc.span_text(indicator)
+    if "pair_match" in features:
+        pm = {id(t): _pair_match(matcher, target_text, ctx["seq_pairs"][id(t)], t.words) for t in ctx["tasks"]}
+        pm_any = max(pm.values(), default=0.0)
     rows = []
     for ov, body, best in scored:
         roles = [m.role or "none" for m in body.mentions]
@@ -456,6 +560,27 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
             f["same_line"] = 1.0
         f[f"targets={_bucket(ctx.get('n_targets', 1))}"] = 1.0
         f[f"bodies={_bucket(len(ctx['bodies']))}"] = 1.0
+        if "sub_items" in features:
+            # the body leads a sub-item (a lettered or dashed item) of an item line that names the target
+            parents = ctx["sub_parents"].get(body.key, ())
+            if parents:
+                f["sub_lead"] = 1.0
+                f["sub_parent_ov"] = max(
+                    _task_score(matcher, words, _Task(0, 0, (), frozenset(content_syllables(doc.text[a:b])),
+                                                      frozenset(_bigrams(content_syllables(doc.text[a:b])))))
+                    for a, b in parents
+                )
+                if any(a <= indicator.start < b for a, b in parents):
+                    f["sub_parent_holds"] = 1.0
+        if "pair_match" in features:
+            # word match counted only where the task holds a syllable with its neighbour in the target
+            own = max((pm[id(t)] for t, _, _ in ctx["body_tasks"][body.key]), default=0.0)
+            f["pm"] = own
+            f["pm_gap"] = pm_any - own
+            if own > 0 and own >= pm_any:
+                f["pm_is_best"] = 1.0
+            if best is not None:
+                f["pm_task"] = pm[id(best[0])]
         if best is not None and ov > 0:
             mention = best[1]
         else:
@@ -464,8 +589,17 @@ def pair_features(doc: Document, ctx: dict, indicator: Span) -> list[tuple[_Body
     return rows
 
 
-def _pairs(doc: Document):
+def _pairs(doc: Document, features: Sequence[str] = ()):
+    unknown = set(features) - set(LINK_FEATURES)
+    if unknown:
+        raise DataError(f"unknown link features {sorted(unknown)} (known: {', '.join(LINK_FEATURES)})")
     ctx = _doc_context(doc)
+    if "sub_items" in features:
+        ctx["sub_parents"] = _sub_item_parents(doc)
+    if "sub_tasks" in features:
+        _add_parent_tasks(doc, ctx)
+    if "pair_match" in features:
+        ctx["seq_pairs"] = {id(t): _seq_pairs(doc.text[t.start : t.end]) for t in ctx["tasks"]}
     indicators = [s for s in doc.spans if s.label == INDICATOR]
     ctx["n_targets"] = len(indicators)
     # how well each task matches the document's targets on average: a task that every target
@@ -484,7 +618,7 @@ def _pairs(doc: Document):
     # the spec's rule, made concrete by link_targets, is one more piece of evidence for the model
     ruled = {(link.indicator, body_key(doc.text[link.agency[0] : link.agency[1]])) for link in link_targets(doc, 0.5).links}
     for indicator in indicators:
-        rows = pair_features(doc, ctx, indicator)
+        rows = pair_features(doc, ctx, indicator, features)
         for body, feats, _ in rows:
             if (indicator.key, body.key) in ruled:
                 feats["rule"] = 1.0
@@ -492,7 +626,7 @@ def _pairs(doc: Document):
         yield indicator, rows
 
 
-def link_training_rows(docs: Iterable[Document]) -> tuple[list[dict[str, float]], list[str]]:
+def link_training_rows(docs: Iterable[Document], features: Sequence[str] = ()) -> tuple[list[dict[str, float]], list[str]]:
     """Features of every (target, body) pair of link-annotated documents; ``yes`` where the gold
     links the target to a mention of that body."""
 
@@ -503,7 +637,7 @@ def link_training_rows(docs: Iterable[Document]) -> tuple[list[dict[str, float]]
         gold: dict[tuple[int, int], set[str]] = {}
         for link in doc.links:
             gold.setdefault(link.indicator, set()).add(body_key(doc.text[link.agency[0] : link.agency[1]]))
-        for indicator, rows in _pairs(doc):
+        for indicator, rows in _pairs(doc, features):
             if indicator.key not in gold:
                 continue  # a target the annotator could not link: no negative evidence either
             for body, feats, _ in rows:
@@ -529,9 +663,14 @@ class LinkModel:
     fallback_alone: bool = False
     weak: float = 0.0
 
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The extra feature groups the model was trained with (none for older models)."""
+        return tuple(self.settings.get("features", ()))
+
     def link(self, doc: Document) -> Document:
         links = []
-        for indicator, rows in _pairs(doc):
+        for indicator, rows in _pairs(doc, self.features):
             links.extend(Link(indicator.key, m.key) for m in self.choose(rows))
         return doc.with_spans(doc.spans, links)
 
@@ -568,22 +707,27 @@ class LinkModel:
                    float(obj.get("ratio", 0.0)), bool(obj.get("fallback_alone", False)), float(obj.get("weak", 0.0)))
 
 
-def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5, floor: float = 0.2, seed: int = 0) -> LinkModel:
-    X, y = link_training_rows(docs)
-    return LinkModel(fit_linear(X, y, c=c, seed=seed), threshold, floor, {"c": c, "seed": seed, "pairs": len(y)})
+def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5, floor: float = 0.2, seed: int = 0,
+                features: Sequence[str] = ()) -> LinkModel:
+    X, y = link_training_rows(docs, features)
+    settings: dict[str, Any] = {"c": c, "seed": seed, "pairs": len(y)}
+    if features:
+        settings["features"] = list(features)
+    return LinkModel(fit_linear(X, y, c=c, seed=seed), threshold, floor, settings)
 
 
-def crossval_links(docs: Sequence[Document], c: float, settings: Sequence[tuple], folds: int = 5, seed: int = 0) -> dict[str, dict[str, float]]:
+def crossval_links(docs: Sequence[Document], c: float, settings: Sequence[tuple], folds: int = 5, seed: int = 0,
+                   features: Sequence[str] = ()) -> dict[str, dict[str, float]]:
     """Link P/R/F1 per decoding setting ``(threshold, floor[, ratio[, fallback_alone[, weak]]])`` by
     document K-fold cross-validation (gold spans and roles); keys are the settings joined by ``/``."""
 
     linked = [d for d in docs if d.links]
     totals = {tuple(s): PRF() for s in settings}
     for held, rest in shuffled_folds(linked, folds, seed):
-        base = train_links(rest, c=c, seed=seed)
+        base = train_links(rest, c=c, seed=seed, features=features)
         for doc in held:
             plain = doc.with_spans(doc.spans)
-            pairs = list(_pairs(plain))  # features once; each setting only decodes
+            pairs = list(_pairs(plain, features))  # features once; each setting only decodes
             for setting in totals:
                 model = LinkModel(base.model, *setting[:2], {}, *setting[2:])
                 links = [Link(i.key, m.key) for i, rows in pairs for m in model.choose(rows)]
@@ -656,17 +800,19 @@ def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
         for a in grid.get("fallback_alone", [False])
         for w in grid.get("weak", [0.0])
     ]
-    results = {str(c): crossval_links(docs, float(c), settings, folds, seed) for c in grid.get("c", [1.0])}
+    features = tuple(config.get("features") or ())  # extra feature groups (LINK_FEATURES); none by default
+    results = {str(c): crossval_links(docs, float(c), settings, folds, seed, features) for c in grid.get("c", [1.0])}
     best_c, best_key = max(((c, k) for c, r in results.items() for k in r), key=lambda ck: results[ck[0]][ck[1]]["f1"])
     threshold, floor, ratio, alone, weak = next(s for s in settings if "/".join(str(x) for x in s) == best_key)
     rule = crossval_rule_links(docs)
-    base = train_links(docs, c=float(best_c), threshold=threshold, floor=floor, seed=seed)
+    base = train_links(docs, c=float(best_c), threshold=threshold, floor=floor, seed=seed, features=features)
     model = LinkModel(base.model, threshold, floor, base.settings, ratio, alone, weak)
     out = root / config.get("output", "models/links")
     model.save(out)
     RunRecord(
         system="links",
-        settings={"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "weak": weak, "seed": seed},
+        settings={"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "weak": weak, "seed": seed,
+                  "features": list(features)},
         labels=("yes", "no"),
         files={"model": LINK_MODEL_FILE},
         code_revision=code_revision(),
