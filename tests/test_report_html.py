@@ -72,6 +72,19 @@ def test_report_has_index_records_agencies_and_roles():
     assert "<td>crf</td>" in page and "AGENCY·partner" in page
 
 
+def test_records_table_shows_each_values_year_where_they_differ():
+    text = "Tăng trưởng kinh tế năm 2025 đạt trên 8% và năm 2026 đạt từ 10%."
+    at = lambda part: (text.index(part), text.index(part) + len(part))  # noqa: E731
+    spans = tuple(
+        Span(*at(part), label)
+        for part, label in (("Tăng trưởng kinh tế", "INDICATOR"), ("năm 2025", "YEAR"), ("8%", "VALUE"),
+                            ("năm 2026", "YEAR"), ("10%", "VALUE"))
+    )  # fmt: skip
+    page = build_report([Document("d", text, spans)]).html
+    records = page[page.index('id="records-table"') : page.index('id="agencies-table"')]
+    assert "năm 2025 | năm 2026" in records
+
+
 def test_diff_view_names_each_kind():
     page = build_report([predicted_doc()], gold=[gold_doc()]).html
     text = page[page.index('<div class="text">') :]

@@ -256,7 +256,11 @@ def build_report(
                 + _td(_esc(row["value"]))
                 + _td(_esc("" if row["number"] is None else f"{row['number']:g}"), True, "" if row["number"] is None else row["number"])
                 + _td(_esc(row["unit"]))
-                + _td(_esc(row["year"]), sort_value=row["year_end"] if row["year_end"] is not None else "")
+                # values under different years (năm 2025 ... 8%, năm 2026 ... 10%) show each value's year
+                + _td(
+                    _esc(row["value_year"] if len(set(row["value_year"].split(" | "))) > 1 else row["year"]),
+                    sort_value=row["year_end"] if row["year_end"] is not None else "",
+                )
                 + _td(_esc(row["issuer"]))
                 + _td(responsible)
                 + _td(_score(row["score"]), True, "" if row["score"] is None else row["score"])
