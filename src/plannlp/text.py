@@ -170,6 +170,14 @@ def trim(text: str, start: int, end: int, keep_end: str = "") -> tuple[int, int]
 
 
 
+def fills_its_line(text: str, start: int, end: int, edges: str) -> bool:
+    """Whether ``text[start:end]`` is all its line holds, but ``edges`` characters around it (a
+    table cell or list line: pipes, bold markers, list markers, closing punctuation)."""
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    return text[first : len(text) if last < 0 else last].strip(edges) == text[start:end]
+
+
 def line_offsets(text: str) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each ``\\n``-separated line of ``text`` (the newline excluded)."""
     start = 0

@@ -23,8 +23,8 @@ from importlib import resources
 
 from plannlp.data import Document, Span
 from plannlp.labels import AGENCY
-from plannlp.tag.baselines.rules import builtin_rules
-from plannlp.text import fold, line_offsets
+from plannlp.tag.baselines.rules import builtin_spans
+from plannlp.text import fills_its_line as _fills, fold, line_offsets
 
 
 @lru_cache(maxsize=1)
@@ -51,19 +51,15 @@ def recipient_lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def fills_its_line(text: str, span: Span, edges: str | None = None) -> bool:
-    """Whether ``span`` is all its line holds, but the edge characters around it."""
-    edges = _cues()["edges"] if edges is None else edges
-    start = text.rfind("\n", 0, span.start) + 1
-    end = text.find("\n", span.end)
-    line = text[start : len(text) if end < 0 else end]
-    return line.strip(edges) == text[span.start : span.end].strip(edges)
+def fills_its_line(text: str, span: Span) -> bool:
+    """Whether ``span`` is all its line holds, but the edge characters of ``agency_cells.json``
+    (:func:`plannlp.text.fills_its_line`; rule spans never start or end with them: they are trimmed)."""
+    return _fills(text, span.start, span.end, _cues()["edges"])
 
 
 def rule_agencies(doc: Document) -> list[Span]:
     """The built-in rule tagger's AGENCY spans of ``doc`` (it reads the text, not a segmentation)."""
-    [spans] = builtin_rules().predict_spans([doc], [()])
-    return [s for s in spans if s.label == AGENCY]
+    return builtin_spans(doc, AGENCY)
 
 
 def cell_agencies(doc: Document, spans: Sequence[Span] | None = None) -> list[Span]:

@@ -678,6 +678,14 @@ def builtin_rules() -> RuleTagger:
     return RuleTagger()
 
 
+def builtin_spans(doc: Document, label: str) -> list[Span]:
+    """The built-in rule tagger's ``label`` spans of ``doc`` (it reads the text, not a
+    segmentation; the last text's spans are kept, so the steps after a CRF that ask again for the
+    same document cost nothing)."""
+    [spans] = builtin_rules().predict_spans([doc], [()])
+    return [s for s in spans if s.label == label]
+
+
 def stacked_rules() -> RuleTagger:
     """The rules whose tags the CRF reads as features (and whose gazetteer gives its ``gaz``
     feature): the built-in rules, fixed, because a CRF model was trained on exactly their tags."""

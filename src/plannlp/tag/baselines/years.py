@@ -29,24 +29,17 @@ from collections.abc import Sequence
 from plannlp.data import Document, Span
 from plannlp.labels import YEAR
 from plannlp.records import extract_records
-from plannlp.tag.baselines.rules import builtin_rules
+from plannlp.tag.baselines.rules import builtin_spans
+from plannlp.text import fills_its_line
 
 
 def rule_years(doc: Document) -> list[Span]:
     """The built-in rule tagger's YEAR spans of ``doc`` (it reads the text, not a segmentation)."""
-    [spans] = builtin_rules().predict_spans([doc], [()])
-    return [s for s in spans if s.label == YEAR]
+    return builtin_spans(doc, YEAR)
 
 
 # what may surround a cell's text on its line: table pipes, bold markers, a closing colon or full stop
 _CELL_EDGES = " \t|*:.;"
-
-
-def _fills_its_line(text: str, span: Span) -> bool:
-    start = text.rfind("\n", 0, span.start) + 1
-    end = text.find("\n", span.end)
-    line = text[start : len(text) if end < 0 else end]
-    return line.strip(_CELL_EDGES) == text[span.start : span.end]
 
 
 def cell_years(doc: Document, spans: Sequence[Span] | None = None) -> list[Span]:
@@ -54,7 +47,7 @@ def cell_years(doc: Document, spans: Sequence[Span] | None = None) -> list[Span]
     time cell, spec rule 8) where no predicted span overlaps them."""
     spans = list(doc.spans if spans is None else spans)
     extra = [
-        y for y in rule_years(doc) if _fills_its_line(doc.text, y) and not any(y.overlaps(s) for s in spans)
+        y for y in rule_years(doc) if fills_its_line(doc.text, y.start, y.end, _CELL_EDGES) and not any(y.overlaps(s) for s in spans)
     ]
     return sorted([*spans, *extra], key=lambda s: (s.start, s.end)) if extra else spans
 
