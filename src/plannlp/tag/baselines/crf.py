@@ -33,7 +33,7 @@ from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training
 from plannlp.tag.baselines import crfinput
 from plannlp.tag.baselines import features as fx
 from plannlp.tag.baselines.agencyctx import agency_context_features, mined_names
-from plannlp.tag.baselines.poslexicon import LEXICON_FILE, PosLexicon, pos_lexicon
+from plannlp.tag.baselines.poslexicon import PosLexicon, load_lexicon, pos_lexicon, save_lexicon
 from plannlp.tag.baselines.rules import agency_mentions, stacked_rules
 from plannlp.tag.baselines.indicators import trim_indicators
 from plannlp.tag.baselines.structure import layout_features, layout_parts
@@ -418,9 +418,7 @@ class CrfTagger(Tagger):
             self.clusters.save(directory / self.settings.clusters)
             files["clusters"] = self.settings.clusters
         if self.lexicon is not None:
-            with atomic_writer(directory / LEXICON_FILE) as fh:
-                fh.write(self.lexicon.to_text())
-            files["pos_lexicon"] = LEXICON_FILE
+            files.update(save_lexicon(directory, self.lexicon))
         return files
 
     @classmethod
@@ -430,9 +428,7 @@ class CrfTagger(Tagger):
         clusters = None
         if settings.clusters:
             clusters = load_clusters(str(record.file(directory, "clusters")))
-        lexicon = None
-        if settings.pos == POS_LEXICON:
-            lexicon = PosLexicon.parse(record.file(directory, "pos_lexicon").read_text(encoding="utf-8"))
+        lexicon = load_lexicon(directory, record) if settings.pos == POS_LEXICON else None
         return cls(record.file(directory, "model").read_bytes(), settings, clusters, lexicon)
 
     @classmethod

@@ -16,11 +16,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
+from plannlp.io import atomic_writer
+from plannlp.runrecord import RunRecord
 from plannlp.tag.baselines.features import word_shape
 from plannlp.text import text_key
 
 LEXICON_FILE = "pos_lexicon.tsv"
+LEXICON_ROLE = "pos_lexicon"  # its name in a run record's files
 FALLBACK = "X"  # a shape the lexicon never saw
 _BOUNDED = 200_000
 
@@ -75,6 +79,19 @@ class PosLexicon:
 
 
 @lru_cache(maxsize=1)
+def save_lexicon(directory: Path, lexicon: PosLexicon) -> dict[str, str]:
+    """Write ``lexicon`` into a model folder (the one the model was trained with, so that a rebuilt
+    package lexicon does not change the model's features); returns its run record ``files`` entry."""
+    with atomic_writer(Path(directory) / LEXICON_FILE) as fh:
+        fh.write(lexicon.to_text())
+    return {LEXICON_ROLE: LEXICON_FILE}
+
+
+def load_lexicon(directory: Path, record: RunRecord) -> PosLexicon:
+    """The lexicon a model folder holds (:func:`save_lexicon`)."""
+    return PosLexicon.parse(record.file(directory, LEXICON_ROLE).read_text(encoding="utf-8"))
+
+
 def pos_lexicon() -> PosLexicon:
     text = resources.files("plannlp").joinpath("resources", LEXICON_FILE).read_text(encoding="utf-8")
     return PosLexicon.parse(text)

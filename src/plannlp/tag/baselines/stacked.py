@@ -50,7 +50,7 @@ from plannlp.tag.baselines.crf import (
     single_settings,
 )
 from plannlp.tag.baselines.features import lower_key
-from plannlp.tag.baselines.poslexicon import LEXICON_FILE, PosLexicon
+from plannlp.tag.baselines.poslexicon import LEXICON_ROLE, load_lexicon, save_lexicon
 from plannlp.tag.baselines.targets import bucket, lists
 from plannlp.tag.baselines.wordcache import analysed
 from plannlp.tag.contract import Tagger
@@ -431,21 +431,16 @@ class StackedTagger(Tagger):
             with atomic_writer(directory / name, binary=True) as fh:
                 fh.write(tagger.model_bytes)
         files = {"first": FIRST_FILE, "second": SECOND_FILE}
-        if self.first.lexicon is not None:
-            # pos: lexicon: the lexicon the model was trained with, so that a rebuilt package lexicon
-            # does not change this model's features (both passes read the same one)
-            with atomic_writer(directory / LEXICON_FILE) as fh:
-                fh.write(self.first.lexicon.to_text())
-            files["pos_lexicon"] = LEXICON_FILE
+        if self.first.lexicon is not None:  # pos: lexicon (both passes read the same one)
+            files.update(save_lexicon(directory, self.first.lexicon))
         return files
 
     @classmethod
     def from_record(cls, directory: Path, record: RunRecord) -> StackedTagger:
         record.expect(SYSTEM, directory)
         settings = dict(record.settings)
-        lexicon = None
-        if "pos_lexicon" in record.files:
-            lexicon = PosLexicon.parse(record.file(directory, "pos_lexicon").read_text(encoding="utf-8"))
+        # (a model saved before the stacked CRF kept its lexicon reads the package's)
+        lexicon = load_lexicon(directory, record) if LEXICON_ROLE in record.files else None
         first_settings, second_settings = (CrfSettings.from_json(dict(settings[k])) for k in ("first", "second"))
         first = CrfTagger(record.file(directory, "first").read_bytes(), first_settings, None, lexicon)
         second = CrfTagger(record.file(directory, "second").read_bytes(), second_settings, None, lexicon)
