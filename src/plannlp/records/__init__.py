@@ -182,18 +182,14 @@ def level_rows(record: TargetRecord, text: str) -> list[dict]:
         return " ".join(text[span.start : span.end].split())
 
     base = record_row(record, text)
+    # each value with the comparators right before it, grouped as extract_records groups levels
+    levels = [g for g in _value_groups(sorted([*record.values, *record.comparators]), text) if g[-1].label == VALUE]
     rows = []
-    for k, value in enumerate(record.values):
+    for k, (value, level) in enumerate(zip(record.values, levels)):
+        own = level[:-1]
         quantity = parse_value(surface(value))
         year = record.year_of(k)
         year_start, year_end = parse_year(surface(year)) if year is not None else (None, None)
-        # the comparators of this level: those with nothing but white space up to the value
-        own: list[Span] = []
-        edge = value.start
-        for comparator in sorted(record.comparators, key=lambda c: c.start, reverse=True):
-            if comparator.end <= edge and not text[comparator.end : edge].strip():
-                own.insert(0, comparator)
-                edge = comparator.start
         rows.append(
             {
                 "doc_id": record.doc_id,
