@@ -91,10 +91,15 @@ def content_syllables(text: str) -> list[str]:
 def _content_syllables(text: str) -> tuple[str, ...]:
     # a function of the text and the cue lists alone: the linker asks for the same task lines and
     # targets again for every target of a document (about 5% of the model stage without the cache)
-    cues = link_cues()
-    stop, aliases = cues["stop"], cues["aliases"]
-    words = [x for w in blind_syllables(text) for x in aliases.get(w, (w,))]
-    return tuple(w for w in words if w not in stop and not w.isdigit())
+    stop = link_cues()["stop"]
+    return tuple(w for w in aliased_syllables(text) if w not in stop and not w.isdigit())
+
+
+def aliased_syllables(text: str) -> list[str]:
+    """The blind syllables of ``text`` with each abbreviation read as its words (BHYT: bảo hiểm y
+    tế), stop syllables and numbers kept."""
+    aliases = link_cues()["aliases"]
+    return [x for w in blind_syllables(text) for x in aliases.get(w, (w,))]
 
 
 def _bigrams(words: Sequence[str]) -> set[tuple[str, str]]:
@@ -438,8 +443,7 @@ def _add_parent_tasks(doc: Document, ctx: dict) -> None:
 
 def _seq_pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent syllable pairs of ``text``, stop syllables kept (diacritic-blind, aliases read)."""
-    aliases = link_cues()["aliases"]
-    words = [x for w in blind_syllables(text) for x in aliases.get(w, (w,))]
+    words = aliased_syllables(text)
     return frozenset(zip(words, words[1:]))
 
 
@@ -447,8 +451,8 @@ def _pair_match(matcher: _Matcher, target: str, task_pairs: frozenset, task_word
     """The IDF-weighted share of the target's content syllables that the task holds next to the
     same neighbour as the target does: ``hồ sơ`` is not held by ``hỗ trợ``, nor ``khai thác`` by
     ``triển khai`` (diacritic-blind single syllables would match them)."""
-    aliases, stop = link_cues()["aliases"], link_cues()["stop"]
-    seq = [x for w in blind_syllables(target) for x in aliases.get(w, (w,))]
+    stop = link_cues()["stop"]
+    seq = aliased_syllables(target)
     held: set[str] = set()
     for k, w in enumerate(seq):
         if w in stop or w.isdigit():
