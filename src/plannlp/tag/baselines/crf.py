@@ -32,15 +32,15 @@ from plannlp.segment import Sentence, segment
 from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
 from plannlp.tag.baselines import crfinput
 from plannlp.tag.baselines import features as fx
+from plannlp.tag.baselines.agencycells import cell_agencies
 from plannlp.tag.baselines.agencyctx import agency_context_features, mined_names
+from plannlp.tag.baselines.indicators import trim_indicators
 from plannlp.tag.baselines.poslexicon import PosLexicon, load_lexicon, pos_lexicon, save_lexicon
 from plannlp.tag.baselines.rules import agency_mentions, stacked_rules
-from plannlp.tag.baselines.indicators import trim_indicators
 from plannlp.tag.baselines.structure import layout_features, layout_parts
 from plannlp.tag.baselines.targets import indicator_features, target_features, target_values
 from plannlp.tag.baselines.vectors import clusters_of, load_clusters
 from plannlp.tag.baselines.wordcache import analysed, pos_tags
-from plannlp.tag.baselines.agencycells import cell_agencies
 from plannlp.tag.baselines.years import cell_years, date_records
 from plannlp.tag.contract import Tagger
 from plannlp.tag.training_data import SentenceCounts, tagged_sentences
