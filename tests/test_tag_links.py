@@ -1,3 +1,5 @@
+import os
+
 from plannlp.data import Document, Span
 from plannlp.records import extract_records
 from plannlp.tag.links import link_targets, overall_lead
@@ -300,3 +302,25 @@ def test_sub_tasks_give_the_item_line_to_the_leads_of_its_sub_items():
     before = {b.key: f for b, f, _ in plain}["bộ tài chính"]
     after = {b.key: f for b, f, _ in rows}["bộ tài chính"]
     assert before["ov"] < 1.0 and after["ov"] == 1.0 and after["kind=parent"] == 1.0
+
+
+def test_task_match_is_the_same_under_every_string_hash() -> None:
+    # a set's iteration order follows PYTHONHASHSEED; the match summed its weights in that order,
+    # so one input scored differently (last bits) from one process to the next, and cross-validated
+    # link F1 moved with the hash seed (experiments/RESPONSIBILITY.md, session 5)
+    import subprocess
+    import sys
+
+    code = (
+        "from plannlp.tag.links import _Matcher, _Task\n"
+        "words = [f'w{i}' for i in range(40)]\n"
+        "m = _Matcher({w: 0.1 + 0.37 * i / 7 for i, w in enumerate(words)})\n"
+        "task = _Task(0, 1, (), frozenset(words[::3]), frozenset())\n"
+        "print(repr(m.weighted(words, task)))\n"
+    )
+    outs = {
+        subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                       capture_output=True, text=True, check=True).stdout
+        for seed in range(6)
+    }  # fmt: skip
+    assert len(outs) == 1, outs

@@ -256,9 +256,11 @@ class _Matcher:
         return cls({w: math.log((n + 1) / c) for w, c in df.items()})
 
     def weighted(self, words: Sequence[str], task: _Task) -> float:
+        # fsum: a set's order follows the string hash (PYTHONHASHSEED), and a plain float sum in
+        # that order made the same input score differently from one process to the next
         uniq = set(words)
-        total = sum(self.idf.get(w, 1.0) for w in uniq)
-        return sum(self.idf.get(w, 1.0) for w in uniq if w in task.words) / total if total else 0.0
+        total = math.fsum(self.idf.get(w, 1.0) for w in uniq)
+        return math.fsum(self.idf.get(w, 1.0) for w in uniq if w in task.words) / total if total else 0.0
 
 
 def _overlap(indicator_words: Sequence[str], task: _Task) -> float:
@@ -463,8 +465,8 @@ def _pair_match(matcher: _Matcher, target: str, task_pairs: frozenset, task_word
         elif (k > 0 and (seq[k - 1], w) in task_pairs) or (k + 1 < len(seq) and (w, seq[k + 1]) in task_pairs):
             held.add(w)
     uniq = {w for w in seq if w not in stop and not w.isdigit()}
-    total = sum(matcher.idf.get(w, 1.0) for w in uniq)
-    return sum(matcher.idf.get(w, 1.0) for w in held) / total if total else 0.0
+    total = math.fsum(matcher.idf.get(w, 1.0) for w in uniq)  # order-free, as in _Matcher.weighted
+    return math.fsum(matcher.idf.get(w, 1.0) for w in held) / total if total else 0.0
 
 
 def _bucket(n: float) -> str:
