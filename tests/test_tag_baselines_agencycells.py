@@ -51,3 +51,17 @@ def test_the_crf_reads_cell_agencies_from_its_config_and_is_off_without_it():
     assert settings_from_config({"cell_agencies": True}, ("AGENCY",)).cell_agencies
     assert not settings_from_config({}, ("AGENCY",)).cell_agencies
     assert not CrfSettings.from_json({"c1": 0.1}).cell_agencies  # a model saved before the setting
+
+
+def test_coordinated_agencies_grow_a_list_from_one_found_body():
+    from plannlp.tag.baselines.agencycells import coordinated_agencies
+
+    text = "Sở Y tế chủ trì, phối hợp với Sở Tài chính, Bảo hiểm xã hội tỉnh và Sở Nội vụ thực hiện."
+    doc = Document("t", text)
+    i = text.index("Sở Tài chính")
+    found = [Span(i, i + len("Sở Tài chính"), "AGENCY")]
+    grown = [doc.span_text(s) for s in coordinated_agencies(doc, found)]
+    # each body joined by "," or "và" to one already found comes in; "Sở Y tế" is joined by
+    # ", phối hợp với", not a coordinator, so it stays out
+    assert grown == ["Sở Tài chính", "Bảo hiểm xã hội tỉnh", "Sở Nội vụ"]
+    assert coordinated_agencies(doc, []) == []  # nothing found, nothing to join to

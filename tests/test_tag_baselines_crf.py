@@ -253,3 +253,16 @@ def test_indicators_flag_conjoins_place_and_side_and_trims_indicators() -> None:
     assert rows[len(words) - 2]["I.ctx|side"] == "past|post"  # "bác sĩ" of the past figure
     off = sentence_features(text, sentences, CrfSettings(pos=False, structure=True, targets=True))
     assert not any(k.startswith("I.") for sent in off for r in sent for k in r)  # old models see no change
+
+
+def test_posterior_decoding_behind_o_penalty(docs: list[Document], trained: CrfTagger) -> None:
+    # baselines.decoding is tested on its own; here: the CRF decodes by it when o_penalty is set,
+    # a large penalty finds more spans than Viterbi, and the config key reaches the settings
+    plain = trained.predict(docs)
+    mea = CrfTagger(trained.model_bytes, dataclasses.replace(trained.settings, o_penalty=0.0), trained.clusters).predict(docs)
+    eager = CrfTagger(trained.model_bytes, dataclasses.replace(trained.settings, o_penalty=20.0), trained.clusters).predict(docs)
+    f1 = evaluate(docs, mea, bootstrap=0).to_json()["strict"]["micro"]["f1"]
+    assert f1 >= 0.95  # the fixture is learnt, so the marginals agree with the gold
+    assert sum(len(d.spans) for d in eager) > sum(len(d.spans) for d in plain)
+    assert crf_module.settings_from_config({"o_penalty": 1.5}, ("VALUE",)).o_penalty == 1.5
+    assert crf_module.settings_from_config({}, ("VALUE",)).o_penalty is None

@@ -77,3 +77,38 @@ def cell_agencies(doc: Document, spans: Sequence[Span] | None = None) -> list[Sp
         if not any(s <= a.start < e for s, e in blocked) and not any(a.overlaps(s) for s in spans)
     ]
     return sorted([*spans, *extra], key=lambda s: (s.start, s.end)) if extra else spans
+
+
+def _joined(text: str, left: Span, right: Span) -> bool:
+    """Whether only a coordinator (``resources/agency_cells.json``) stands between ``left`` and
+    ``right`` (``left`` first)."""
+    gap = text[left.end : right.start]
+    return "\n" not in gap and gap.strip().lower() in _cues()["coordinators"]
+
+
+def coordinated_agencies(doc: Document, spans: Sequence[Span] | None = None) -> list[Span]:
+    """``spans`` (default ``doc.spans``) and the rule AGENCY spans joined to an AGENCY of the output
+    by a coordinator only (``Hội Nông dân, Hội Cựu chiến binh và Đoàn Thanh niên``: the spec labels
+    every body of a list), outside recipient lists and overlapping no span; repeated until no more
+    joins, so that a whole list grows from one found body."""
+    spans = list(doc.spans if spans is None else spans)
+    if not any(s.label == AGENCY for s in spans):
+        return spans
+    blocked = recipient_lines(doc.text)
+    free = [
+        a for a in rule_agencies(doc)
+        if not any(s <= a.start < e for s, e in blocked) and not any(a.overlaps(s) for s in spans)
+    ]  # fmt: skip
+    agencies = [s for s in spans if s.label == AGENCY]
+    extra: list[Span] = []
+    grew = True
+    while grew and free:
+        grew = False
+        for a in list(free):
+            if any(_joined(doc.text, b, a) or _joined(doc.text, a, b) for b in agencies):
+                new = Span(a.start, a.end, AGENCY, a.score)
+                extra.append(new)
+                agencies.append(new)
+                free.remove(a)
+                grew = True
+    return sorted([*spans, *extra], key=lambda s: (s.start, s.end)) if extra else spans

@@ -33,6 +33,7 @@ from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training
 from plannlp.tag.baselines import crfinput
 from plannlp.tag.baselines import features as fx
 from plannlp.tag.baselines.agencycells import cell_agencies
+from plannlp.tag.baselines.decoding import posterior_path
 from plannlp.tag.baselines.agencyctx import agency_context_features, mined_names
 from plannlp.tag.baselines.indicators import trim_indicators
 from plannlp.tag.baselines.poslexicon import PosLexicon, load_lexicon, pos_lexicon, save_lexicon
@@ -68,6 +69,7 @@ class CrfSettings:
     record_years: bool = False  # after tagging, rule YEARs that date undated records (baselines.years)
     cell_years: bool = False  # after tagging, rule YEARs that fill a line of their own: time cells, spec rule 8 (baselines.years)
     cell_agencies: bool = False  # after tagging, rule AGENCY spans that fill a line of their own, outside recipient lists (baselines.agencycells)
+    o_penalty: float | None = None  # None: Viterbi; a number: posterior decoding with that penalty per O (baselines.decoding)
     clusters: str | None = None  # word-cluster file in the model folder (baselines.vectors), as features
     cluster_window: int = 1  # neighbours whose clusters are features too
     scheme: str = "BIO"
@@ -365,9 +367,15 @@ class CrfTagger(Tagger):
         or attribute strings (:func:`sentence_inputs`)."""
         spans: list[Span] = []
         model, scheme = self._model, self.settings.scheme
+        penalty = self.settings.o_penalty
+        tags = list(model.labels()) if penalty is not None else []
         for sentence, row in zip(sentences, rows):
             model.set(row)  # once: tag() and marginal() both read the sequence set here
-            path = model.tag()
+            if penalty is None:
+                path = model.tag()
+            else:  # every word's marginal of every tag, then the best valid path under the penalty
+                n = len(sentence.offsets)
+                path = posterior_path([[model.marginal(t, i) for t in tags] for i in range(n)], tags, penalty)
             # a span's score is the mean marginal of its words, and no span holds an O word: those
             # words' marginals are never read, so they are not computed (most words are O)
             scores = [0.0 if tag == "O" else min(1.0, max(0.0, model.marginal(tag, i))) for i, tag in enumerate(path)]
@@ -443,6 +451,7 @@ _CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
     "targets", "record_years", "cell_years", "cell_agencies", "indicators", "agency_context", "agency_names",
+    "o_penalty",
 )  # fmt: skip
 
 
@@ -472,6 +481,7 @@ def settings_from_config(config: dict[str, Any], labels: tuple[str, ...]) -> Crf
         record_years=bool(config.get("record_years", False)),
         cell_years=bool(config.get("cell_years", False)),
         cell_agencies=bool(config.get("cell_agencies", False)),
+        o_penalty=None if config.get("o_penalty") is None else float(config["o_penalty"]),
         clusters="clusters.json" if config.get("clusters") else None,
         cluster_window=int(config.get("cluster_window", 1)),
         scheme=str(config.get("scheme", "BIO")),
