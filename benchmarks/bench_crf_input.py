@@ -12,8 +12,8 @@ from bench_tag import clear_caches
 from plannlp.clean import clean
 from plannlp.data import Document
 from plannlp.segment import segment
-from plannlp.tag.batch import INPUT_SUFFIXES
 from plannlp.tag.baselines import crf, stacked
+from plannlp.tag.batch import INPUT_SUFFIXES
 from plannlp.tag.systems import load_tagger
 files = sorted(p for p in Path("corpus/raw/gov").iterdir() if p.suffix in INPUT_SUFFIXES)[:60]
 texts = [clean(p.read_bytes(), kind=INPUT_SUFFIXES[p.suffix]) for p in files]

@@ -14,9 +14,9 @@ from pathlib import Path
 from plannlp.clean import clean
 from plannlp.data import Document
 from plannlp.segment import segment
-from plannlp.tag.batch import INPUT_SUFFIXES
-from plannlp.tag.baselines.rules import stacked_rules
 from plannlp.tag.baselines import crf
+from plannlp.tag.baselines.rules import stacked_rules
+from plannlp.tag.batch import INPUT_SUFFIXES
 from plannlp.tag.systems import load_tagger
 parser = argparse.ArgumentParser()
 parser.add_argument("n", nargs="?", type=int, default=120)

@@ -13,8 +13,8 @@ import re, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cell_year_search import _score, _row
-from plannlp.io import read_documents, write_documents
 from plannlp.data import Document, Span
+from plannlp.io import read_documents, write_documents
 from plannlp.tag.baselines import read_split
 from plannlp.tag.baselines.rules import builtin_rules
 from plannlp.tag.baselines.years import cell_years, date_records

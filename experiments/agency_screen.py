@@ -11,9 +11,9 @@ non-AGENCY words, and the AGENCY share among the words where it fires ("precisio
 from collections import Counter
 from pathlib import Path
 from plannlp.io import read_documents
-from plannlp.tag.baselines.wordcache import analysed
-from plannlp.tag.baselines.crf import gazetteer_tags, _range_tags
 from plannlp.tag.baselines.agencyctx import mined_names, agency_context_features
+from plannlp.tag.baselines.crf import gazetteer_tags, _range_tags
+from plannlp.tag.baselines.wordcache import analysed
 from plannlp.tag.training_data import tagged_sentences, SentenceCounts
 docs=[d for f in ['corpus/gold/train.jsonl','corpus/gold/dev.jsonl'] for d in read_documents(Path(f))]
 c=Counter()

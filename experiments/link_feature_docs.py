@@ -3,10 +3,10 @@
 Held-out CV predictions (same folds/seed as experiments/links.yaml, C 0.3, chosen decoding) per document,
 for feature groups given on the command line (comma-separated; '' = none)."""
 import sys
-from plannlp.io import read_documents
-from plannlp.linear import shuffled_folds
 from plannlp.data import Link
 from plannlp.evaluate.metrics import link_score
+from plannlp.io import read_documents
+from plannlp.linear import shuffled_folds
 from plannlp.records import body_key
 from plannlp.tag.links import train_links, _pairs, LinkModel
 docs = [d for p in ("corpus/gold/train.jsonl", "corpus/gold/dev.jsonl") for d in read_documents(p) if d.links]

@@ -25,8 +25,8 @@ from plannlp.labels import LABELS
 from plannlp.tag.baselines import read_split
 from plannlp.tag.baselines.agencycells import cell_agencies
 from plannlp.tag.baselines.decoding import posterior_path
-from plannlp.tag.baselines.stacked import StackedFolds, _words, first_pass, fit_stacked, merged_rows, stack_features
 from plannlp.tag.baselines.indicators import trim_indicators
+from plannlp.tag.baselines.stacked import StackedFolds, _words, first_pass, fit_stacked, merged_rows, stack_features
 from plannlp.tag.baselines.years import cell_years, date_records
 from plannlp.tag.systems import fold_system
 from plannlp.tag.systems import load_config

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from plannlp.tag.baselines.agencyctx import NameList, agency_context_features, mine_names
 from plannlp.segment import segment
+from plannlp.tag.baselines.agencyctx import NameList, agency_context_features, mine_names
 from plannlp.tag.baselines.crf import CrfSettings, sentence_features, settings_from_config
 
 # underthesea-style words (multi-syllable words are one token)

@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from plannlp.data import DataError, Document
-from plannlp.tag.baselines.rules import RuleTagger
 from plannlp.runrecord import RunRecord
+from plannlp.tag.baselines.rules import RuleTagger
 from plannlp.tag.batch import expand_inputs, tag, tag_files
 from plannlp.tag.systems import DEFAULT_MODEL
 

@@ -33,8 +33,8 @@ from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training
 from plannlp.tag.baselines import crfinput
 from plannlp.tag.baselines import features as fx
 from plannlp.tag.baselines.agencycells import cell_agencies
-from plannlp.tag.baselines.decoding import posterior_path
 from plannlp.tag.baselines.agencyctx import agency_context_features, mined_names
+from plannlp.tag.baselines.decoding import posterior_path
 from plannlp.tag.baselines.indicators import trim_indicators
 from plannlp.tag.baselines.poslexicon import PosLexicon, load_lexicon, pos_lexicon, save_lexicon
 from plannlp.tag.baselines.rules import agency_mentions, stacked_rules
