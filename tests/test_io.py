@@ -96,3 +96,13 @@ def test_the_wheel_carries_the_models_a_tag_run_loads(tmp_path):
     for model in ("default", "roles", "links", "doctype"):
         committed = {f"{model}/{f.name}" for f in (REPO_ROOT / "models" / model).iterdir() if f.is_file()}
         assert committed and committed <= shipped, model
+
+
+def test_writing_over_a_folder_is_a_data_error_naming_it(tmp_path):
+    # an output path that is a folder once failed only at the final rename, with an
+    # IsADirectoryError traceback (report -o DIR, corpus export/import to a folder)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(DataError, match=r"out: is a folder"):
+        write_documents(folder, [Document("d1", "văn bản")])
+    assert folder.is_dir() and list(tmp_path.iterdir()) == [folder]  # no temporary file left behind

@@ -129,6 +129,8 @@ def atomic_writer(path: str | Path, binary: bool = False) -> Iterator[IO[Any]]:
     """Write to a temporary file beside ``path`` and rename it into place on success
     (text in UTF-8, or bytes with ``binary``)."""
     path = Path(path)
+    if path.is_dir():  # else the rename at the end fails with a traceback, after all the work
+        raise DataError(f"{path}: is a folder; name a file to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
