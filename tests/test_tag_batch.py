@@ -502,3 +502,14 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(plans, rules_m
             tag_files([str(source)], output, model=rules_model, n_jobs=1, progress=False, fresh=fresh)
         assert output.read_bytes() == before
         assert not (output.parent / (output.name + ".journal.jsonl")).exists()
+
+
+def test_an_output_that_is_a_folder_is_refused_before_tagging(plans, rules_model, tmp_path, monkeypatch):
+    # once every document was tagged and only the final write failed ("rerun to resume", which
+    # failed the same way)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.setattr(tagging, "_tag_locked", lambda *a, **k: pytest.fail("tagging started"))
+    with pytest.raises(DataError, match="is a folder"):
+        tag_files([str(plans)], folder, model=rules_model, n_jobs=1, progress=False)
+    assert set(tmp_path.iterdir()) == {plans, folder}  # no lock or journal left beside it

@@ -539,6 +539,8 @@ def tag_files(
     """
     check_options(fmt, max_bytes, piece_chars)
     output = Path(output)
+    if output.is_dir():  # refused now, not after tagging everything (the engine's --shards writes a folder)
+        raise DataError(f"{output}: is a folder; name the output file (e.g. {output / 'tagged.jsonl'})")
     sources = expand_inputs(inputs)
     check_output_is_not_an_input(sources, output)
     with _output_lock(output):
