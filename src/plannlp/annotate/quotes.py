@@ -67,6 +67,7 @@ def parse_annotation(
     meta: dict[str, str] = {}
     names: dict[str, tuple[Span, int]] = {}
     pending: list[tuple[Span, list[str], int]] = []
+    roleless: list[tuple[Span, int]] = []  # AGENCY spans without a role, with their lines
     cursor = 0
     for lineno, raw in enumerate(lines, start=1):
         line = nfc(raw.rstrip("\n"))
@@ -108,6 +109,8 @@ def parse_annotation(
         if label != "SKIP":
             span = Span(start, end, label, role=role)
             spans.append(span)
+            if label == AGENCY and role is None:
+                roleless.append((span, lineno))
             if name is not None:
                 if name in names:
                     raise DataError(f"{source}:{lineno}: target name #{name} is already given on line {names[name][1]}")
@@ -116,12 +119,11 @@ def parse_annotation(
                 pending.append((span, refs.split(","), lineno))
         cursor = end
     if require_roles and meta.get("status", "").strip() == "gold":
-        for span in spans:
-            if span.label == AGENCY and span.role is None:
-                raise DataError(
-                    f"{source}: AGENCY {text[span.start:span.end]!r} at {span.start} has no role "
-                    "(a gold file gives every AGENCY one: AGENCY:issuer|lead|partner|oversight)"
-                )
+        for span, lineno in roleless[:1]:
+            raise DataError(
+                f"{source}:{lineno}: AGENCY {text[span.start:span.end]!r} at {span.start} has no role "
+                "(a gold file gives every AGENCY one: AGENCY:issuer|lead|partner|oversight)"
+            )
     links = []
     for span, refs, lineno in pending:
         for ref in refs:
