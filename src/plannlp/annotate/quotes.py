@@ -18,8 +18,10 @@ spec (``../shared/ANNOTATION_SPEC.md``):
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import NamedTuple
 
 from plannlp.data import DataError, Document, Link, Span
@@ -139,14 +141,25 @@ def parse_quotes(text: str, lines: Iterable[str], source: str = "<quotes>") -> t
     return found.spans, found.meta
 
 
+def _quote_lines(path) -> io.StringIO:
+    """The lines of a quote file, as ``open`` gives them (universal newlines). A byte-order mark,
+    which editors on Windows put in front of a hand-edited file, is dropped (it made line 1
+    unreadable); bytes that are not UTF-8 fail with the file and the line they are on."""
+    data = Path(path).read_bytes()
+    try:
+        decoded = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        lineno = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{path}:{lineno}: not UTF-8 text ({exc.reason})") from None
+    return io.StringIO(decoded, newline=None)
+
+
 def read_annotation(path, text: str, require_roles: bool = True) -> Annotation:
-    with open(path, encoding="utf-8") as fh:
-        return parse_annotation(text, fh, source=str(path), require_roles=require_roles)
+    return parse_annotation(text, _quote_lines(path), source=str(path), require_roles=require_roles)
 
 
 def read_quote_file(path, text: str) -> tuple[list[Span], dict[str, str]]:
-    with open(path, encoding="utf-8") as fh:
-        return parse_quotes(text, fh, source=str(path))
+    return parse_quotes(text, _quote_lines(path), source=str(path))
 
 
 def format_quotes(doc: Document, meta: dict[str, str] | None = None) -> str:
