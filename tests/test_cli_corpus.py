@@ -47,3 +47,17 @@ def test_export_import_doccano(tmp_path, monkeypatch):
     a = [json.loads(x)["spans"] for x in Path("corpus/gold/train.jsonl").read_text(encoding="utf-8").splitlines()]
     b = [json.loads(x)["spans"] for x in Path("back.jsonl").read_text(encoding="utf-8").splitlines()]
     assert a == b
+
+
+def test_show_quotes_names_a_text_file_it_cannot_read(tmp_path):
+    # a non-UTF-8 text once ended in the codec's message without the file, and a folder in a traceback
+    from plannlp.data import DataError
+
+    quotes = tmp_path / "q.tsv"
+    quotes.write_text("# status: draft\nVALUE\t95%\n", encoding="utf-8")
+    bad = tmp_path / "t.txt"
+    bad.write_bytes("Phấn đấu 95% dân số".encode("utf-8") + b"\xff\n")
+    for text_file, message in ((bad, "not UTF-8 text"), (tmp_path, "is a folder")):
+        result = runner.invoke(app, ["corpus", "show-quotes", str(text_file), str(quotes)])
+        assert isinstance(result.exception, DataError), result.exception
+        assert str(result.exception).startswith(f"{text_file}: {message}")

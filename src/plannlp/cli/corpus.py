@@ -176,9 +176,14 @@ def show_quotes(
 
     from plannlp.annotate.quotes import read_annotation, render_spans
     from plannlp.annotate.validate import document_problems
-    from plannlp.data import Document
+    from plannlp.data import DataError, Document
 
-    text = text_file.read_text(encoding="utf-8")
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # the codec's message names no file
+        raise DataError(f"{text_file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except IsADirectoryError:
+        raise DataError(f"{text_file}: is a folder; name the cleaned text file") from None
     spans, links, meta = read_annotation(quote_file, text)
     doc = Document(id=text_file.stem, text=text, spans=tuple(spans), meta=meta, links=tuple(links))
     typer.echo(render_spans(doc))
