@@ -61,3 +61,15 @@ def test_show_quotes_names_a_text_file_it_cannot_read(tmp_path):
         result = runner.invoke(app, ["corpus", "show-quotes", str(text_file), str(quotes)])
         assert isinstance(result.exception, DataError), result.exception
         assert str(result.exception).startswith(f"{text_file}: {message}")
+
+
+def test_export_and_import_refuse_to_write_over_their_input(tmp_path):
+    # `corpus export g.jsonl g.jsonl` once replaced the gold documents with Doccano lines (and
+    # import a Doccano file with plannlp JSONL)
+    source = tmp_path / "g.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Sở Y tế chủ trì", "spans": []}, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = source.read_bytes()
+    for command in ("export", "import"):
+        result = runner.invoke(app, ["corpus", command, str(source), str(source), "--format", "doccano"])
+        assert isinstance(result.exception, ValueError) and "also the input" in str(result.exception)
+        assert source.read_bytes() == before
