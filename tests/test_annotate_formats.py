@@ -119,3 +119,12 @@ def test_labelstudio_role_of_a_missing_region_is_an_error(docs):
     role["id"] = "nowhere"
     with pytest.raises(DataError, match="names region"):
         formats.from_labelstudio(tasks)
+
+
+@pytest.mark.parametrize("fmt", ["conll", "doccano", "labelstudio"])
+def test_a_file_that_is_not_utf8_names_file_and_line(tmp_path, fmt):
+    # the codec's message once reached the user without the file or the line
+    path = tmp_path / "in.txt"
+    path.write_bytes("Sở\tB-AGENCY\nY\tI-AGENCY\n".encode("utf-8") + b"t\xff\tI-AGENCY\n")
+    with pytest.raises(DataError, match=r"in\.txt:3: not UTF-8 text"):
+        formats.import_documents(path, fmt)

@@ -96,7 +96,8 @@ def test_gold_role_and_link_errors_name_file_and_line(line, message):
 
     with pytest.raises(DataError, match=message) as err:
         parse_annotation(ROLE_TEXT, ["# status: gold", line], source="q.tsv")
-    assert "q.tsv" in str(err.value)
+    # the line too: a role-less AGENCY was once reported by offset only
+    assert str(err.value).startswith("q.tsv:2: ")
 
 
 def test_draft_file_may_leave_roles_out():
@@ -104,3 +105,17 @@ def test_draft_file_may_leave_roles_out():
 
     spans, _, _ = parse_annotation(ROLE_TEXT, ["# status: draft", "AGENCY\tSở Y tế"])
     assert spans[0].role is None
+
+
+def test_a_quote_file_with_a_bom_reads_and_bad_bytes_name_the_line(tmp_path):
+    # a BOM (Windows editors) made line 1 "unknown"; a non-UTF-8 byte raised the codec's error,
+    # naming neither file nor line
+    from plannlp.annotate.quotes import read_annotation
+
+    path = tmp_path / "q.tsv"
+    path.write_bytes("\ufeff# status: gold\r\nVALUE\t95%\r\nAGENCY:lead\tSở Y tế\r\n".encode("utf-8"))
+    spans, _, meta = read_annotation(path, ROLE_TEXT)
+    assert meta == {"status": "gold"} and [s.text(ROLE_TEXT) for s in spans] == ["95%", "Sở Y tế"]
+    path.write_bytes("# status: gold\nVALUE\t95%\nAGENCY:lead\tSở Y tế".encode("utf-8") + b"\xff\n")
+    with pytest.raises(DataError, match=r"q\.tsv:3: not UTF-8 text"):
+        read_annotation(path, ROLE_TEXT)

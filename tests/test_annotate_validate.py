@@ -71,3 +71,13 @@ def test_spans_outside_the_labelled_regions_are_problems():
 def test_a_boolean_offset_is_refused():
     problems = json_document_problems(doc([{"start": 0, "end": True, "label": "YEAR"}]))
     assert problems == ["span offsets must be integers, got 0, True"]
+
+
+def test_a_line_that_is_not_utf8_is_a_problem_on_its_line(tmp_path):
+    # a non-UTF-8 byte once stopped `corpus validate` with the codec's message, naming neither
+    # the file nor the line, and no other line was checked
+    path = tmp_path / "x.jsonl"
+    good = json.dumps(doc([span("năm 2030", "YEAR")]), ensure_ascii=False).encode("utf-8")
+    path.write_bytes(good + b'\n{"id": "d2", "text": "\xff\xfe"}\n' + good.replace(b'"d1"', b'"d3"') + b"\n")
+    n, problems = validate_file(path)
+    assert n == 3 and problems == [f"{path}:2: not UTF-8 text (column 23)"]

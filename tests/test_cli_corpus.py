@@ -47,3 +47,29 @@ def test_export_import_doccano(tmp_path, monkeypatch):
     a = [json.loads(x)["spans"] for x in Path("corpus/gold/train.jsonl").read_text(encoding="utf-8").splitlines()]
     b = [json.loads(x)["spans"] for x in Path("back.jsonl").read_text(encoding="utf-8").splitlines()]
     assert a == b
+
+
+def test_show_quotes_names_a_text_file_it_cannot_read(tmp_path):
+    # a non-UTF-8 text once ended in the codec's message without the file, and a folder in a traceback
+    from plannlp.data import DataError
+
+    quotes = tmp_path / "q.tsv"
+    quotes.write_text("# status: draft\nVALUE\t95%\n", encoding="utf-8")
+    bad = tmp_path / "t.txt"
+    bad.write_bytes("Phấn đấu 95% dân số".encode("utf-8") + b"\xff\n")
+    for text_file, message in ((bad, "not UTF-8 text"), (tmp_path, "is a folder")):
+        result = runner.invoke(app, ["corpus", "show-quotes", str(text_file), str(quotes)])
+        assert isinstance(result.exception, DataError), result.exception
+        assert str(result.exception).startswith(f"{text_file}: {message}")
+
+
+def test_export_and_import_refuse_to_write_over_their_input(tmp_path):
+    # `corpus export g.jsonl g.jsonl` once replaced the gold documents with Doccano lines (and
+    # import a Doccano file with plannlp JSONL)
+    source = tmp_path / "g.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Sở Y tế chủ trì", "spans": []}, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = source.read_bytes()
+    for command in ("export", "import"):
+        result = runner.invoke(app, ["corpus", command, str(source), str(source), "--format", "doccano"])
+        assert isinstance(result.exception, ValueError) and "also the input" in str(result.exception)
+        assert source.read_bytes() == before

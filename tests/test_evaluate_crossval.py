@@ -120,3 +120,12 @@ def test_cli_crossval_runs_the_rule_tagger(tmp_path: Path) -> None:
     assert saved["k"] == 3 and set(saved["runs"]) == {"0.5", "1.0"}
     assert saved["runs"]["1.0"]["pooled"]["strict"]["f1"] > 0.3  # the rules find the tiny targets
     assert "training fraction 1.0" in result.output
+
+
+def test_a_bad_fraction_is_refused_before_any_fold_is_trained() -> None:
+    # the fraction was checked per fold, so `--fractions 1,2` trained every fold of 1 and then failed
+    docs = list(read_documents(DATA / "tiny.jsonl"))
+    oracle = _Oracle(drop_label="YEAR")
+    with pytest.raises(ValueError, match=r"fractions lie in \(0, 1\], got 2"):
+        crossval({"system": "test"}, docs, k=3, seed=0, fractions=(1.0, 2.0), system=oracle)
+    assert oracle.calls == []

@@ -96,3 +96,24 @@ def test_the_wheel_carries_the_models_a_tag_run_loads(tmp_path):
     for model in ("default", "roles", "links", "doctype"):
         committed = {f"{model}/{f.name}" for f in (REPO_ROOT / "models" / model).iterdir() if f.is_file()}
         assert committed and committed <= shipped, model
+
+
+def test_writing_over_a_folder_is_a_data_error_naming_it(tmp_path):
+    # an output path that is a folder once failed only at the final rename, with an
+    # IsADirectoryError traceback (report -o DIR, corpus export/import to a folder)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(DataError, match=r"out: is a folder"):
+        write_documents(folder, [Document("d1", "văn bản")])
+    assert folder.is_dir() and list(tmp_path.iterdir()) == [folder]  # no temporary file left behind
+
+
+def test_bytes_that_are_not_utf8_are_named_by_file_and_line(tmp_path):
+    # the decoder's error gave only a byte offset into the file, not the line to look at
+    path = tmp_path / "docs.jsonl"
+    path.write_bytes(b'{"id": "a"}\n\n{"id": "b\xff"}\n')
+    with pytest.raises(DataError, match=r"docs\.jsonl:3: not UTF-8 text \(column 10\)"):
+        list(read_jsonl(path))
+    # a journal's last line cut inside a character is a torn tail like any other
+    path.write_bytes('{"id": "a"}\n{"id": "ấ'.encode("utf-8")[:-1])
+    assert [obj["id"] for _, obj in read_jsonl(path, torn_tail=True)] == ["a"]

@@ -128,3 +128,17 @@ def test_gold_of_other_documents_is_refused(tmp_path):
     write_documents(gold, [Document("other", "x")])
     with pytest.raises(DataError, match="no prediction"):
         write_report(tagged, tmp_path / "r.html", gold=gold)
+
+
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path):
+    # `report p.jsonl -o p.jsonl` once wrote the page over the tagged file (and --gold g -o g over gold)
+    from plannlp.data import DataError
+
+    tagged, gold = tmp_path / "p.jsonl", tmp_path / "g.jsonl"
+    write_documents(tagged, [predicted_doc()])
+    write_documents(gold, [gold_doc()])
+    for output in (tagged, gold):
+        before = output.read_bytes()
+        with pytest.raises(DataError, match="also an input"):
+            write_report(tagged, output, gold=gold)
+        assert output.read_bytes() == before

@@ -488,3 +488,28 @@ def test_output_keeps_input_order_when_a_long_document_comes_first(rules_model, 
     summary = tag_files([str(folder)], out, model=rules_model, n_jobs=2, batch_docs=4, progress=False, piece_chars=len(PLAN) + 10)
     assert summary.tagged == 4 and summary.pieces > 4
     assert [Path(r["id"]).name for r in _rows(out)] == ["a-long.txt", "b.txt", "c.txt", "d.txt"]
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(plans, rules_model, tmp_path, fresh):
+    # once, -o naming the input copied it into the journal, and --fresh then replaced a plan (or a
+    # gold JSONL) with its own tagging
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "d1", "text": PLAN, "spans": []}, ensure_ascii=False) + "\n", encoding="utf-8")
+    for source, output in ((plans / "a.txt", plans / "a.txt"), (plans, plans / "b.md"), (gold, gold)):
+        before = output.read_bytes()
+        with pytest.raises(DataError, match="also an input"):
+            tag_files([str(source)], output, model=rules_model, n_jobs=1, progress=False, fresh=fresh)
+        assert output.read_bytes() == before
+        assert not (output.parent / (output.name + ".journal.jsonl")).exists()
+
+
+def test_an_output_that_is_a_folder_is_refused_before_tagging(plans, rules_model, tmp_path, monkeypatch):
+    # once every document was tagged and only the final write failed ("rerun to resume", which
+    # failed the same way)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.setattr(tagging, "_tag_locked", lambda *a, **k: pytest.fail("tagging started"))
+    with pytest.raises(DataError, match="is a folder"):
+        tag_files([str(plans)], folder, model=rules_model, n_jobs=1, progress=False)
+    assert set(tmp_path.iterdir()) == {plans, folder}  # no lock or journal left beside it

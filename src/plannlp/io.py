@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -45,10 +46,26 @@ def cache_root() -> Path:
 MODELS_ROOT = models_root()
 
 
-def _open_text(path: Path, mode: str) -> IO[str]:
+def _open_text(path: Path, mode: str, errors: str = "strict") -> IO[str]:
     if path.suffix == ".gz":
-        return gzip.open(path, mode + "t", encoding="utf-8")  # type: ignore[return-value]
-    return open(path, mode, encoding="utf-8")
+        return gzip.open(path, mode + "t", encoding="utf-8", errors=errors)  # type: ignore[return-value]
+    return open(path, mode, encoding="utf-8", errors=errors)
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, under errors="surrogateescape"
+
+
+def _utf8_lines(lines: Iterable[str], source: str, torn_tail: bool) -> Iterator[str]:
+    """The lines, each checked for bytes that were not UTF-8, so that the error names its line
+    (the decoder's own error gives only a byte offset). With ``torn_tail``, a last line without a
+    newline that holds such bytes is what a writer killed inside a character leaves: dropped."""
+    for lineno, line in enumerate(lines, start=1):
+        bad = _UNDECODED.search(line)
+        if bad is not None:
+            if torn_tail and not line.endswith("\n"):
+                return
+            raise DataError(f"{source}:{lineno}: not UTF-8 text (column {bad.start() + 1})")
+        yield line
 
 
 def iter_jsonl(lines: Iterable[str], source: str, torn_tail: bool = False) -> Iterator[tuple[int, Any]]:
@@ -87,10 +104,8 @@ def read_jsonl(path: str | Path, torn_tail: bool = False) -> Iterator[tuple[int,
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     try:
-        with _open_text(path, "r") as fh:
-            yield from iter_jsonl(fh, str(path), torn_tail)
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        with _open_text(path, "r", errors="surrogateescape") as fh:
+            yield from iter_jsonl(_utf8_lines(fh, str(path), torn_tail), str(path), torn_tail)
     except (OSError, EOFError) as exc:  # gzip errors, unreadable files
         raise DataError(f"{path}: cannot read: {exc}") from None
 
@@ -129,6 +144,8 @@ def atomic_writer(path: str | Path, binary: bool = False) -> Iterator[IO[Any]]:
     """Write to a temporary file beside ``path`` and rename it into place on success
     (text in UTF-8, or bytes with ``binary``)."""
     path = Path(path)
+    if path.is_dir():  # else the rename at the end fails with a traceback, after all the work
+        raise DataError(f"{path}: is a folder; name a file to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -20,6 +20,8 @@ def read_yaml_config(config_path: str | Path, required: str, what: str) -> dict[
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: invalid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:  # the codec's message names no file
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if not isinstance(config, dict) or required not in config:
         raise DataError(f"{path}: a {what} config is a mapping with a {required!r} key")
     return config

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -355,13 +356,19 @@ def import_documents(path: str | Path, fmt: str) -> list[Document]:
     _check_format(fmt)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    with open(path, encoding="utf-8") as fh:
-        if fmt == "labelstudio":
-            try:
-                tasks = json.load(fh)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}: invalid JSON: {exc.msg} (line {exc.lineno})") from None
-            return from_labelstudio(tasks, source=str(path))
-        if fmt == "doccano":
-            return from_doccano(fh, source=str(path))
-        return from_conll(fh, source=str(path))
+    data = path.read_bytes()
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # the codec's own message names neither file nor line
+        lineno = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{path}:{lineno}: not UTF-8 text ({exc.reason})") from None
+    fh = io.StringIO(decoded, newline=None)  # the lines `open` gives, universal newlines included
+    if fmt == "labelstudio":
+        try:
+            tasks = json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}: invalid JSON: {exc.msg} (line {exc.lineno})") from None
+        return from_labelstudio(tasks, source=str(path))
+    if fmt == "doccano":
+        return from_doccano(fh, source=str(path))
+    return from_conll(fh, source=str(path))

@@ -18,8 +18,10 @@ spec (``../shared/ANNOTATION_SPEC.md``):
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import NamedTuple
 
 from plannlp.data import DataError, Document, Link, Span
@@ -67,6 +69,7 @@ def parse_annotation(
     meta: dict[str, str] = {}
     names: dict[str, tuple[Span, int]] = {}
     pending: list[tuple[Span, list[str], int]] = []
+    roleless: list[tuple[Span, int]] = []  # AGENCY spans without a role, with their lines
     cursor = 0
     for lineno, raw in enumerate(lines, start=1):
         line = nfc(raw.rstrip("\n"))
@@ -108,6 +111,8 @@ def parse_annotation(
         if label != "SKIP":
             span = Span(start, end, label, role=role)
             spans.append(span)
+            if label == AGENCY and role is None:
+                roleless.append((span, lineno))
             if name is not None:
                 if name in names:
                     raise DataError(f"{source}:{lineno}: target name #{name} is already given on line {names[name][1]}")
@@ -116,12 +121,11 @@ def parse_annotation(
                 pending.append((span, refs.split(","), lineno))
         cursor = end
     if require_roles and meta.get("status", "").strip() == "gold":
-        for span in spans:
-            if span.label == AGENCY and span.role is None:
-                raise DataError(
-                    f"{source}: AGENCY {text[span.start:span.end]!r} at {span.start} has no role "
-                    "(a gold file gives every AGENCY one: AGENCY:issuer|lead|partner|oversight)"
-                )
+        for span, lineno in roleless[:1]:
+            raise DataError(
+                f"{source}:{lineno}: AGENCY {text[span.start:span.end]!r} at {span.start} has no role "
+                "(a gold file gives every AGENCY one: AGENCY:issuer|lead|partner|oversight)"
+            )
     links = []
     for span, refs, lineno in pending:
         for ref in refs:
@@ -137,14 +141,25 @@ def parse_quotes(text: str, lines: Iterable[str], source: str = "<quotes>") -> t
     return found.spans, found.meta
 
 
+def _quote_lines(path) -> io.StringIO:
+    """The lines of a quote file, as ``open`` gives them (universal newlines). A byte-order mark,
+    which editors on Windows put in front of a hand-edited file, is dropped (it made line 1
+    unreadable); bytes that are not UTF-8 fail with the file and the line they are on."""
+    data = Path(path).read_bytes()
+    try:
+        decoded = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        lineno = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{path}:{lineno}: not UTF-8 text ({exc.reason})") from None
+    return io.StringIO(decoded, newline=None)
+
+
 def read_annotation(path, text: str, require_roles: bool = True) -> Annotation:
-    with open(path, encoding="utf-8") as fh:
-        return parse_annotation(text, fh, source=str(path), require_roles=require_roles)
+    return parse_annotation(text, _quote_lines(path), source=str(path), require_roles=require_roles)
 
 
 def read_quote_file(path, text: str) -> tuple[list[Span], dict[str, str]]:
-    with open(path, encoding="utf-8") as fh:
-        return parse_quotes(text, fh, source=str(path))
+    return parse_quotes(text, _quote_lines(path), source=str(path))
 
 
 def format_quotes(doc: Document, meta: dict[str, str] | None = None) -> str:

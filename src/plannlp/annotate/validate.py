@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -156,6 +157,9 @@ def _link_problems(raw_links: object, spans: list[Span]) -> list[str]:
     return problems
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, under errors="surrogateescape"
+
+
 def validate_file(path: str | Path, checksums: Mapping[str, str] | None = None) -> tuple[int, list[str]]:
     """``(documents read, problems)`` for a JSONL file; each problem starts with ``file:line:``."""
     import json
@@ -166,11 +170,17 @@ def validate_file(path: str | Path, checksums: Mapping[str, str] | None = None) 
     problems: list[str] = []
     seen: dict[str, int] = {}
     n = 0
-    with open(path, encoding="utf-8") as fh:
+    # undecodable bytes are kept as surrogates, so that a bad line is a problem on its line, not
+    # a UnicodeDecodeError that names neither the file nor the line
+    with open(path, encoding="utf-8", errors="surrogateescape") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             n += 1
+            bad = _UNDECODED.search(line)
+            if bad is not None:
+                problems.append(f"{path}:{lineno}: not UTF-8 text (column {bad.start() + 1})")
+                continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:

@@ -100,6 +100,12 @@ def agreement(
     typer.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_agreement(result))
 
 
+def _refuse_writing_over(source: Path, out: Path) -> None:
+    """A conversion whose output is its input would replace the documents with the other format."""
+    if out.resolve() == source.resolve():
+        raise ValueError(f"{out}: the output is also the input; name another file")
+
+
 @corpus_app.command("export")
 def export(
     source: Path = typer.Argument(..., help="JSONL documents"),
@@ -113,6 +119,7 @@ def export(
     from plannlp.annotate.formats import export_documents
     from plannlp.io import read_documents
 
+    _refuse_writing_over(source, out)
     docs = list(read_documents(source))
     misaligned = export_documents(docs, fmt, out, as_predictions=not annotations)
     for doc_id, span, surface in misaligned:
@@ -130,6 +137,7 @@ def import_(
     from plannlp.annotate.formats import import_documents
     from plannlp.io import write_documents
 
+    _refuse_writing_over(source, out)
     n = write_documents(out, import_documents(source, fmt))
     typer.echo(f"wrote {n} documents to {out}")
 
@@ -176,9 +184,14 @@ def show_quotes(
 
     from plannlp.annotate.quotes import read_annotation, render_spans
     from plannlp.annotate.validate import document_problems
-    from plannlp.data import Document
+    from plannlp.data import DataError, Document
 
-    text = text_file.read_text(encoding="utf-8")
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # the codec's message names no file
+        raise DataError(f"{text_file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except IsADirectoryError:
+        raise DataError(f"{text_file}: is a folder; name the cleaned text file") from None
     spans, links, meta = read_annotation(quote_file, text)
     doc = Document(id=text_file.stem, text=text, spans=tuple(spans), meta=meta, links=tuple(links))
     typer.echo(render_spans(doc))

@@ -29,10 +29,17 @@ def crossval(
     from plannlp.tag.systems import fold_system, load_config
 
     logging.basicConfig(level=logging.WARNING)
+    # option errors now, before the folds train, not after the run
+    try:
+        shares = [float(x) for x in fractions.split(",")] if fractions else [1.0]
+    except ValueError:
+        raise ValueError(f"--fractions {fractions}: expected numbers separated by commas, e.g. 0.25,0.5,1") from None
+    for flag, path in (("--out", out), ("--predictions", predictions)):
+        if path is not None and path.is_dir():
+            raise ValueError(f"{flag} {path}: is a folder; name a file")
     cfg = load_config(config)
     files = list(gold) if gold else [cfg.get("train_file"), cfg.get("dev_file")]
     docs = [d for f in files if f for d in read_split(f, "gold")]
-    shares = [float(x) for x in fractions.split(",")] if fractions else [1.0]
     result = run(cfg, docs, k=folds, seed=seed, fractions=shares, system=fold_system(cfg, config), predictions_out=predictions)
     result.config["config_file"] = str(config)
     if out is not None:

@@ -234,6 +234,9 @@ def crossval(
 ) -> CrossvalResult:
     """Cross-validate ``system`` (the fold system of ``config``) over ``docs`` (see the module docstring)."""
     started = time.monotonic()
+    for fraction in fractions:  # here, not in subsample: a bad last fraction failed after the others had trained
+        if not 0 < fraction <= 1:
+            raise ValueError(f"fractions lie in (0, 1], got {fraction}")
     docs = list(docs)
     folds = assign_folds(docs, k, seed)
     domains = [document_domain(d) for d in docs]

@@ -348,6 +348,10 @@ def write_report(
     tagged: str | Path, output: str | Path, gold: str | Path | None = None, title: str | None = None
 ) -> Report:
     """Read a tagged JSONL file (``plannlp tag`` output) and, optionally, gold; write the page."""
+    for source in (tagged, gold):
+        # the page would replace the very JSONL it was made from
+        if source is not None and Path(output).resolve() == Path(source).resolve():
+            raise DataError(f"{output}: the HTML output is also an input ({source}); name another file")
     docs = list(read_documents(tagged))
     if not docs:
         raise DataError(f"{tagged}: no documents to report on")

@@ -508,6 +508,16 @@ def open_journal(output: Path, fmt: str, fresh: bool, identity: Any) -> _Journal
     return state
 
 
+def check_output_is_not_an_input(sources: Sequence[str], output: Path) -> None:
+    """Refuse an output (or its journal) that is one of the inputs: the run would copy the input
+    into the journal as if it were an earlier result, and with ``--fresh`` replace the input with
+    its own tagging, losing the plan file or the gold spans."""
+    written = {os.path.realpath(output), os.path.realpath(_journal_path(output))}
+    for source in sources:
+        if source != STDIN and os.path.realpath(source) in written:
+            raise DataError(f"{output}: the output is also an input ({source}); choose another --output")
+
+
 def tag_files(
     inputs: Sequence[str],
     output: str | Path,
@@ -529,7 +539,10 @@ def tag_files(
     """
     check_options(fmt, max_bytes, piece_chars)
     output = Path(output)
+    if output.is_dir():  # refused now, not after tagging everything (the engine's --shards writes a folder)
+        raise DataError(f"{output}: is a folder; name the output file (e.g. {output / 'tagged.jsonl'})")
     sources = expand_inputs(inputs)
+    check_output_is_not_an_input(sources, output)
     with _output_lock(output):
         return _tag_locked(
             sources, output, model=model, fmt=fmt, batch_docs=batch_docs, n_jobs=n_jobs,

@@ -54,6 +54,7 @@ from plannlp.tag.batch import (
     _tagged_line,
     _whole_document_layer,
     check_options,
+    check_output_is_not_an_input,
     document_id,
     expand_inputs,
     model_identity,
@@ -237,6 +238,7 @@ def tag_files_ray(
     output = Path(output)
     check_shards(output, shards)
     sources = expand_inputs(inputs)
+    check_output_is_not_an_input(sources, output)
     if STDIN in sources:
         raise DataError("--engine ray reads files (on a file system every node sees), not stdin")
     with _output_lock(output):
