@@ -73,3 +73,19 @@ def test_export_and_import_refuse_to_write_over_their_input(tmp_path):
         result = runner.invoke(app, ["corpus", command, str(source), str(source), "--format", "doccano"])
         assert isinstance(result.exception, ValueError) and "also the input" in str(result.exception)
         assert source.read_bytes() == before
+
+
+def test_an_os_error_is_a_one_line_error_not_a_traceback(tmp_path):
+    # the command line printed DataError, FileNotFoundError and ValueError as one line, but any other
+    # OSError (a folder given as the quote file, a file it may not read) as a Python traceback
+    import subprocess
+    import sys
+
+    text = tmp_path / "t.txt"
+    text.write_text("Sở Y tế chủ trì\n", encoding="utf-8")
+    folder = tmp_path / "quotes"
+    folder.mkdir()
+    done = subprocess.run([sys.executable, "-m", "plannlp", "corpus", "show-quotes", str(text), str(folder)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stderr.startswith("plannlp: error:") and str(folder) in done.stderr

@@ -513,3 +513,16 @@ def test_an_output_that_is_a_folder_is_refused_before_tagging(plans, rules_model
     with pytest.raises(DataError, match="is a folder"):
         tag_files([str(plans)], folder, model=rules_model, n_jobs=1, progress=False)
     assert set(tmp_path.iterdir()) == {plans, folder}  # no lock or journal left beside it
+
+
+def test_a_folder_without_input_files_is_said_not_silent(tmp_path, caplog):
+    # an empty folder (or one of PDFs only) used to give an empty output and nothing else; it stays
+    # no error, since a watched folder may be empty, but the run now says why nothing was tagged
+    import logging
+
+    from plannlp.tag.batch import expand_inputs
+
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF-1.4")
+    with caplog.at_level(logging.WARNING, logger="plannlp.tag.batch"):
+        assert expand_inputs([str(tmp_path)]) == []
+    assert str(tmp_path) in caplog.text and "nothing to tag" in caplog.text

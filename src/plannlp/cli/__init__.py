@@ -22,6 +22,6 @@ def main() -> None:
     _register()
     try:
         app()
-    except (DataError, FileNotFoundError, ValueError) as exc:
+    except (DataError, OSError, ValueError) as exc:  # OSError: a folder or an unreadable file named as a file
         print(f"plannlp: error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -21,6 +21,7 @@ import csv
 import glob
 import hashlib
 import json
+import logging
 import os
 import shutil
 import stat
@@ -41,6 +42,7 @@ from plannlp.runrecord import RUN_RECORD, file_checksum, provenance
 from plannlp.segment import Sentence, default_jobs, nfc_with_offsets, segment
 from plannlp.tag.links import AGENCY_COLUMNS, add_responsibility, agency_rows
 
+_log = logging.getLogger(__name__)
 INPUT_SUFFIXES = {".html": "html", ".htm": "html", ".txt": "text", ".md": "markdown"}
 # Named explicitly (not found in folders, where earlier outputs live), these hold documents
 # already cleaned: one JSON document per line, tagged with their ids, texts and metadata as they are.
@@ -107,7 +109,10 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
             continue
         path = Path(item)
         if path.is_dir():
-            found.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+            inside = [str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES]
+            if not inside:  # not an error (a watched folder may be empty today), but said, not silent
+                _log.warning("%s: no %s files in this folder; nothing to tag from it", item, "/".join(sorted(INPUT_SUFFIXES)))
+            found.extend(inside)
         elif path.exists() or path.is_symlink():
             found.append(str(path))
         else:
