@@ -441,3 +441,16 @@ def test_key_lines_are_targets_and_agencies():
     # a repeated target line dropped is lost
     assert measure_cleaner.lost_key_lines("- Trên 95% dân số đạt chuẩn;", "- Trên 95% dân số đạt chuẩn;\n- Trên 95% dân số đạt chuẩn;") == [
         "- Trên 95% dân số đạt chuẩn;"]
+
+
+def test_a_page_of_furniture_only_says_so_not_that_it_is_not_vietnamese():
+    # a page of menus and a footer once failed with "does not look like Vietnamese text": the
+    # language test blamed the language when the furniture removal had left almost nothing
+    page = (
+        "<html><body><nav><ul><li><a href=/>Trang chủ</a></li><li><a href=/x>Tin tức</a></li></ul></nav>"
+        "<footer>Bản quyền © 2024 Sở Y tế. Địa chỉ: 1 Đường A</footer></body></html>"
+    )
+    with pytest.raises(DataError, match="almost no text left after removing page furniture"):
+        clean(page, kind="html")
+    with pytest.raises(DataError, match="does not look like Vietnamese"):  # real non-Vietnamese text still is
+        clean("This is a plain English paragraph about hospital planning and budgets.\n" * 3, kind="text")

@@ -88,6 +88,7 @@ def clean(raw: str | bytes, kind: str | None = None) -> str:
         raise DataError("input looks binary (NUL or control characters), not text")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kind = kind or detect_kind(text)
+    given = text  # (for the message when the furniture was nearly all there was)
     if kind == "html":
         text = _html_main_text(text)
     text = normalize_unicode(text)
@@ -105,7 +106,7 @@ def clean(raw: str | bytes, kind: str | None = None) -> str:
     if not paragraphs:
         raise DataError("no text left after removing page furniture")
     out = "\n".join(paragraphs)
-    _check_vietnamese(out)
+    _check_vietnamese(out, given)
     return out
 
 
@@ -159,10 +160,14 @@ _DOC_TYPE = re.compile(
 )
 
 
-def _check_vietnamese(text: str) -> None:
+def _check_vietnamese(text: str, given: str = "") -> None:
     sample = text[:200_000]
     letters = sum(1 for ch in sample if ch.isalpha())
     marked = sum(1 for ch in sample if ch in _VIETNAMESE_LETTERS)
+    if letters < 20 and sum(1 for ch in given[:200_000] if ch.isalpha()) >= 20:
+        # a page of menus and footers: the language test would blame the language, but the
+        # cause is that removing the page furniture left almost nothing
+        raise DataError(f"almost no text left after removing page furniture ({letters} letters remain)")
     if letters < 20 or marked / letters < 0.02:
         raise DataError(
             "input does not look like Vietnamese text "
