@@ -12,8 +12,8 @@ Remade at 3522684 (plus the stacked CRF's own POS lexicon copy) for the default 
 ``cell_agencies`` (session 4), before the attribute filtering of branch speed7 was merged, so that the test shows
 the filtering changes no output of this model.
 
-Remade in session 5 for the default retrained on gold v4 (the same config, 33 more documents than v2), with the
-linker retrained on v4 too, so that the file pins these models' outputs for later changes of the code.
+Remade in session 5 for the default retrained on gold v5 (the same config, 48 more documents than v2), with the
+linker retrained on v5 too, so that the file pins these models' outputs for later changes of the code.
 
     PYTHONHASHSEED=0 PYTHONPATH=/path/to/old/src python tests/data/baselines/make_stacked_before.py
 """
