@@ -30,3 +30,16 @@ def test_the_shipped_lexicon_knows_common_words() -> None:
     lexicon = pos_lexicon()
     assert len(lexicon.words) > 1000 and lexicon.shapes
     assert lexicon.tag("và") == "C" and lexicon.tag("95") == "M"
+
+
+def test_the_shipped_lexicon_is_parsed_once_and_saving_always_writes(tmp_path):
+    # the cache decorator once slid from pos_lexicon onto save_lexicon: the shipped lexicon was
+    # parsed again for every document, and a second save of a lexicon into a folder wrote nothing
+    from plannlp.tag.baselines.poslexicon import LEXICON_FILE, save_lexicon
+
+    assert pos_lexicon() is pos_lexicon()
+    lexicon = pos_lexicon()
+    save_lexicon(tmp_path, lexicon)
+    (tmp_path / LEXICON_FILE).unlink()
+    save_lexicon(tmp_path, lexicon)
+    assert (tmp_path / LEXICON_FILE).read_text(encoding="utf-8") == lexicon.to_text()

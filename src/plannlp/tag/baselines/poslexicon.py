@@ -78,7 +78,6 @@ class PosLexicon:
         return out
 
 
-@lru_cache(maxsize=1)
 def save_lexicon(directory: Path, lexicon: PosLexicon) -> dict[str, str]:
     """Write ``lexicon`` into a model folder (the one the model was trained with, so that a rebuilt
     package lexicon does not change the model's features); returns its run record ``files`` entry."""
@@ -92,6 +91,7 @@ def load_lexicon(directory: Path, record: RunRecord) -> PosLexicon:
     return PosLexicon.parse(record.file(directory, LEXICON_ROLE).read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
 def pos_lexicon() -> PosLexicon:
     text = resources.files("plannlp").joinpath("resources", LEXICON_FILE).read_text(encoding="utf-8")
     return PosLexicon.parse(text)
