@@ -39,7 +39,8 @@ def posterior_path(marginals: Sequence[Sequence[float]], tags: Sequence[str], o_
             best = max(follows[j], key=lambda i: score[i])
             new.append(score[best] + row[j])
             ptr.append(best)
-        score, back = new, [*back, ptr]
+        score = new
+        back.append(ptr)
     j = max(range(n_tags), key=lambda i: score[i])
     path = [j]
     for ptr in reversed(back):
