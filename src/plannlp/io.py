@@ -10,6 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from io import StringIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,7 +53,20 @@ def _open_text(path: Path, mode: str, errors: str = "strict") -> IO[str]:
     return open(path, mode, encoding="utf-8", errors=errors)
 
 
-_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, under errors="surrogateescape"
+UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, under errors="surrogateescape"
+
+
+def utf8_lines(path: str | Path, bom: bool = False) -> StringIO:
+    """A whole text file's lines as ``open`` gives them (universal newlines), read as UTF-8; with
+    ``bom``, a leading byte-order mark is dropped. Bytes that are not UTF-8 fail with the file and
+    the line they are on (the codec's own error names neither)."""
+    data = Path(path).read_bytes()
+    try:
+        decoded = data.decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        lineno = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{path}:{lineno}: not UTF-8 text ({exc.reason})") from None
+    return StringIO(decoded, newline=None)
 
 
 def _utf8_lines(lines: Iterable[str], source: str, torn_tail: bool) -> Iterator[str]:
@@ -60,7 +74,7 @@ def _utf8_lines(lines: Iterable[str], source: str, torn_tail: bool) -> Iterator[
     (the decoder's own error gives only a byte offset). With ``torn_tail``, a last line without a
     newline that holds such bytes is what a writer killed inside a character leaves: dropped."""
     for lineno, line in enumerate(lines, start=1):
-        bad = _UNDECODED.search(line)
+        bad = UNDECODED.search(line)
         if bad is not None:
             if torn_tail and not line.endswith("\n"):
                 return

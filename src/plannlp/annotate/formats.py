@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,7 +23,7 @@ from typing import Any
 
 from plannlp.bio import spans_to_tags, tags_to_spans
 from plannlp.data import DataError, Document, Link, Span
-from plannlp.io import atomic_writer, iter_jsonl
+from plannlp.io import atomic_writer, iter_jsonl, utf8_lines
 from plannlp.segment import segment
 
 FORMATS: tuple[str, ...] = ("labelstudio", "doccano", "conll")
@@ -356,13 +355,7 @@ def import_documents(path: str | Path, fmt: str) -> list[Document]:
     _check_format(fmt)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    data = path.read_bytes()
-    try:
-        decoded = data.decode("utf-8")
-    except UnicodeDecodeError as exc:  # the codec's own message names neither file nor line
-        lineno = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(f"{path}:{lineno}: not UTF-8 text ({exc.reason})") from None
-    fh = io.StringIO(decoded, newline=None)  # the lines `open` gives, universal newlines included
+    fh = utf8_lines(path)
     if fmt == "labelstudio":
         try:
             tasks = json.load(fh)

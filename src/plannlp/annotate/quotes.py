@@ -18,13 +18,12 @@ spec (``../shared/ANNOTATION_SPEC.md``):
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import NamedTuple
 
 from plannlp.data import DataError, Document, Link, Span
+from plannlp.io import utf8_lines
 from plannlp.labels import AGENCY, INDICATOR, LABELS, ROLES, is_label_name
 from plannlp.text import nfc
 
@@ -141,17 +140,10 @@ def parse_quotes(text: str, lines: Iterable[str], source: str = "<quotes>") -> t
     return found.spans, found.meta
 
 
-def _quote_lines(path) -> io.StringIO:
-    """The lines of a quote file, as ``open`` gives them (universal newlines). A byte-order mark,
-    which editors on Windows put in front of a hand-edited file, is dropped (it made line 1
-    unreadable); bytes that are not UTF-8 fail with the file and the line they are on."""
-    data = Path(path).read_bytes()
-    try:
-        decoded = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        lineno = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(f"{path}:{lineno}: not UTF-8 text ({exc.reason})") from None
-    return io.StringIO(decoded, newline=None)
+def _quote_lines(path):
+    """The lines of a quote file (:func:`plannlp.io.utf8_lines`). A byte-order mark, which editors
+    on Windows put in front of a hand-edited file, is dropped (it made line 1 unreadable)."""
+    return utf8_lines(path, bom=True)
 
 
 def read_annotation(path, text: str, require_roles: bool = True) -> Annotation:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from plannlp.data import DataError, Document, Link, Span, text_checksum
+from plannlp.io import UNDECODED
 from plannlp.labels import LABELS
 from plannlp.text import SPAN_EDGE
 
@@ -157,9 +157,6 @@ def _link_problems(raw_links: object, spans: list[Span]) -> list[str]:
     return problems
 
 
-_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, under errors="surrogateescape"
-
-
 def validate_file(path: str | Path, checksums: Mapping[str, str] | None = None) -> tuple[int, list[str]]:
     """``(documents read, problems)`` for a JSONL file; each problem starts with ``file:line:``."""
     import json
@@ -177,7 +174,7 @@ def validate_file(path: str | Path, checksums: Mapping[str, str] | None = None) 
             if not line.strip():
                 continue
             n += 1
-            bad = _UNDECODED.search(line)
+            bad = UNDECODED.search(line)
             if bad is not None:
                 problems.append(f"{path}:{lineno}: not UTF-8 text (column {bad.start() + 1})")
                 continue
