@@ -68,15 +68,20 @@ def cell_agencies(doc: Document, spans: Sequence[Span] | None = None) -> list[Sp
     role classifier every system's AGENCY spans go through)."""
     spans = list(doc.spans if spans is None else spans)
     candidates = [a for a in rule_agencies(doc) if fills_its_line(doc.text, a)]
-    if not candidates:
-        return spans
-    blocked = recipient_lines(doc.text)
-    extra = [
-        Span(a.start, a.end, AGENCY, a.score)
-        for a in candidates
-        if not any(s <= a.start < e for s, e in blocked) and not any(a.overlaps(s) for s in spans)
-    ]
+    extra = [Span(a.start, a.end, AGENCY, a.score) for a in _unclaimed(doc, candidates, spans)]
     return sorted([*spans, *extra], key=lambda s: (s.start, s.end)) if extra else spans
+
+
+def _unclaimed(doc: Document, candidates: Sequence[Span], spans: Sequence[Span]) -> list[Span]:
+    """The ``candidates`` outside recipient lists (the spec leaves them unlabelled) that overlap
+    none of ``spans``."""
+    if not candidates:
+        return []
+    blocked = recipient_lines(doc.text)
+    return [
+        a for a in candidates
+        if not any(s <= a.start < e for s, e in blocked) and not any(a.overlaps(s) for s in spans)
+    ]  # fmt: skip
 
 
 def _joined(text: str, left: Span, right: Span) -> bool:
@@ -94,11 +99,7 @@ def coordinated_agencies(doc: Document, spans: Sequence[Span] | None = None) -> 
     spans = list(doc.spans if spans is None else spans)
     if not any(s.label == AGENCY for s in spans):
         return spans
-    blocked = recipient_lines(doc.text)
-    free = [
-        a for a in rule_agencies(doc)
-        if not any(s <= a.start < e for s, e in blocked) and not any(a.overlaps(s) for s in spans)
-    ]  # fmt: skip
+    free = _unclaimed(doc, rule_agencies(doc), spans)
     agencies = [s for s in spans if s.label == AGENCY]
     extra: list[Span] = []
     grew = True
