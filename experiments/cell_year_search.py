@@ -26,6 +26,11 @@ from plannlp.tag.systems import fold_system
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def train_dev_gold() -> list:
+    """The gold train and dev documents, in the order ``plannlp crossval`` folds them."""
+    return [d for f in ("corpus/gold/train.jsonl", "corpus/gold/dev.jsonl") for d in read_split(ROOT / f, "gold")]
+
+
 def _score(predictions: Path, docs, folds: int, seed: int) -> dict:
     config = {"system": "heldout", "file": str(predictions)}
     return crossval(config, docs, k=folds, seed=seed, system=fold_system(config)).runs["1.0"]
@@ -45,7 +50,7 @@ if __name__ == "__main__":
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    docs = [d for f in ("corpus/gold/train.jsonl", "corpus/gold/dev.jsonl") for d in read_split(ROOT / f, "gold")]
+    docs = train_dev_gold()
     held = list(read_documents(args.predictions))
     variants = {
         "as predicted": held,

@@ -16,10 +16,10 @@ from pathlib import Path
 from plannlp.data import Document
 from plannlp.evaluate.crossval import crossval
 from plannlp.io import read_documents, write_documents
-from plannlp.tag.baselines import read_split
 from plannlp.tag.baselines.indicators import complete_indicators
 
-ROOT = Path(__file__).resolve().parents[1]
+from cell_year_search import train_dev_gold
+
 VARIANTS = {
     "none": None,
     "left only": {"right": False},
@@ -34,7 +34,7 @@ if __name__ == "__main__":
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    docs = [d for f in ("corpus/gold/train.jsonl", "corpus/gold/dev.jsonl") for d in read_split(ROOT / f, "gold")]
+    docs = train_dev_gold()
     predicted = list(read_documents(Path(args.pred)))
     print(f"{'variant':<28}{'strict F1 mean ± sd':<22}{'P':>7}{'R':>7}{'INDICATOR':>10}{'health':>8}")
     with tempfile.TemporaryDirectory() as tmp:

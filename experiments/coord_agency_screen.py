@@ -19,13 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 from plannlp.io import read_documents, write_documents
-from plannlp.tag.baselines import read_split
 from plannlp.tag.baselines.agencycells import cell_agencies, coordinated_agencies
 from plannlp.tag.baselines.years import cell_years, date_records
 
-from cell_year_search import _row, _score
-
-ROOT = Path(__file__).resolve().parents[1]
+from cell_year_search import _row, _score, train_dev_gold
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
@@ -33,7 +30,7 @@ if __name__ == "__main__":
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    gold = {d.id: d for f in ("corpus/gold/train.jsonl", "corpus/gold/dev.jsonl") for d in read_split(ROOT / f, "gold")}
+    gold = {d.id: d for d in train_dev_gold()}
     held = list(read_documents(args.predictions))
     base = [d.with_spans(cell_agencies(d, cell_years(d))) for d in held]
     joined = [d.with_spans(coordinated_agencies(d)) for d in base]

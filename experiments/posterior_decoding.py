@@ -22,16 +22,15 @@ from plannlp.data import Document
 from plannlp.evaluate.crossval import crossval
 from plannlp.io import write_documents
 from plannlp.labels import LABELS
-from plannlp.tag.baselines import read_split
 from plannlp.tag.baselines.agencycells import cell_agencies
 from plannlp.tag.baselines.decoding import posterior_path
 from plannlp.tag.baselines.indicators import trim_indicators
 from plannlp.tag.baselines.stacked import StackedFolds, _words, first_pass, fit_stacked, merged_rows, stack_features
 from plannlp.tag.baselines.years import cell_years, date_records
-from plannlp.tag.systems import fold_system
 from plannlp.tag.systems import load_config
 
-ROOT = Path(__file__).resolve().parents[1]
+from cell_year_search import _score, train_dev_gold
+
 PENALTIES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 
 
@@ -86,7 +85,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     config = load_config(args.config)
-    docs = [d for f in ("corpus/gold/train.jsonl", "corpus/gold/dev.jsonl") for d in read_split(ROOT / f, "gold")]
+    docs = train_dev_gold()
     system = Variants(config)
     result = crossval(config, docs, k=args.folds, seed=args.seed, system=system)
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,6 +95,4 @@ if __name__ == "__main__":
                 dataclasses.replace(preds[i], meta={**dict(preds[i].meta or {}), "crossval": {"k": args.folds, "seed": args.seed, "fold": result.folds[i]}})
                 for i in range(len(docs))
             ])  # fmt: skip
-            held = {"system": "heldout", "file": str(path)}
-            run = crossval(held, docs, k=args.folds, seed=args.seed, system=fold_system(held)).runs["1.0"]
-            print(_row(name, run), flush=True)
+            print(_row(name, _score(path, docs, args.folds, args.seed)), flush=True)
