@@ -1,6 +1,8 @@
 import os
 
-from plannlp.data import Document, Span
+import pytest
+
+from plannlp.data import DataError, Document, Span
 from plannlp.records import extract_records
 from plannlp.tag.links import link_targets, overall_lead
 
@@ -324,3 +326,19 @@ def test_task_match_is_the_same_under_every_string_hash() -> None:
         for seed in range(6)
     }  # fmt: skip
     assert len(outs) == 1, outs
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [({"feature": ["pair_match"]}, "unknown keys feature"), ({"grid": {"treshold": [0.3]}}, "grid: unknown keys treshold")],
+)
+def test_training_refuses_unknown_config_keys_before_fitting(tmp_path, monkeypatch, extra, message):
+    from plannlp.tag import links
+
+    for name in ("crossval_links", "train_links", "crossval_rule_links"):
+        monkeypatch.setattr(links, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError("a model was fitted")))
+    path = tmp_path / "experiments" / "links.yaml"
+    with pytest.raises(DataError) as raised:
+        links.train_from_config({"system": "links", "train": [], "output": str(tmp_path / "out"), **extra}, path)
+    assert str(raised.value) == f"{path}: {message}"
+    assert not (tmp_path / "out").exists()

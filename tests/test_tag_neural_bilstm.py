@@ -72,3 +72,17 @@ def test_fold_system_predicts_held_out_documents(docs: list[Document]) -> None:
     folds.prepare(docs)
     out = folds.fit_predict(list(range(0, 16)), [16, 17])
     assert [d.id for d in out] == [docs[16].id, docs[17].id]
+
+
+def test_training_refuses_unknown_config_keys_before_fitting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `hiden: 16` once trained the default 128 hidden units
+    from plannlp.data import DataError
+
+    monkeypatch.setattr(BilstmTagger, "fit", classmethod(lambda *a, **k: (_ for _ in ()).throw(AssertionError("fitted"))))
+    config = {"system": "bilstm", "train_file": str(DATA / "tiny.jsonl"), "dev_file": str(DATA / "tiny.jsonl"),
+              "output_dir": str(tmp_path / "out"), "hiden": 16, "epochs": 1}  # fmt: skip
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        train(path)
+    assert str(raised.value) == f"{path}: unknown keys hiden" and not (tmp_path / "out").exists()

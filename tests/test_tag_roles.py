@@ -80,3 +80,20 @@ def test_cue_file_is_data():
     cues = role_cues()
     assert any(c.cue == "chủ trì" and c.role == "lead" for c in cues)
     assert all(c.side in ("before", "after") for c in cues)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [({"c": [1.0]}, "unknown keys c"), ({"grid": {"C": [1.0]}}, "grid: unknown keys C"), ({"fold": 3}, "unknown keys fold")],
+)
+def test_training_refuses_unknown_config_keys_before_fitting(tmp_path, monkeypatch, extra, message):
+    # a typo once trained with the default (C 1.0, 5 folds) and recorded the typo in the run record
+    from plannlp.tag import roles
+
+    for name in ("crossval_roles", "train_roles"):
+        monkeypatch.setattr(roles, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError("a model was fitted")))
+    path = tmp_path / "experiments" / "roles.yaml"
+    with pytest.raises(DataError) as raised:
+        roles.train_from_config({"system": "roles", "train": [], "output": str(tmp_path / "out"), **extra}, path)
+    assert str(raised.value) == f"{path}: {message}"
+    assert not (tmp_path / "out").exists()

@@ -271,3 +271,29 @@ def test_each_cross_validated_system_has_a_fold_system_and_an_unknown_one_is_ref
     assert isinstance(combined, CombinedFolds) and isinstance(combined.primary, RuleFolds) and isinstance(combined.secondary, RuleFolds)
     with pytest.raises(DataError, match="no cross-validation for system 'nope'"):
         fold_system({"system": "nope"})
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _committed_configs() -> list[Path]:
+    """Every committed YAML config with a ``system`` key: experiments/*.yaml and any under tests/."""
+    paths = sorted(ROOT.glob("experiments/*.yaml")) + sorted(p for ext in ("yaml", "yml") for p in (ROOT / "tests").rglob(f"*.{ext}"))
+    return [p for p in paths if "system" in (yaml.safe_load(p.read_text(encoding="utf-8")) or {})]
+
+
+def test_every_committed_config_passes_its_systems_key_check_and_a_typo_in_it_does_not():
+    # a key list that forgets a key a committed config holds fails here, not in an experiment
+    from plannlp.tag.systems import CONFIG_CHECKS, FOLD_SYSTEMS, RESPONSIBILITY_TRAINERS, check_config
+
+    assert set(SYSTEMS) | set(FOLD_SYSTEMS) | set(RESPONSIBILITY_TRAINERS) <= set(CONFIG_CHECKS)
+    paths = _committed_configs()
+    assert len(paths) >= 30 and {load_config(p)["system"] for p in paths} >= {"crf", "crf-stacked", "rules", "bilstm", "transformer", "roles", "links"}
+    for path in paths:
+        config = load_config(path)
+        check_config(config, path)
+        with pytest.raises(DataError) as raised:
+            check_config({**config, "c_1": 0.05}, path)
+        assert str(raised.value) == f"{path}: unknown keys c_1"
+    with pytest.raises(DataError, match="x.yaml: unknown system 'nope'"):
+        check_config({"system": "nope"}, Path("x.yaml"))

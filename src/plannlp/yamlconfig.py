@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +26,18 @@ def read_yaml_config(config_path: str | Path, required: str, what: str) -> dict[
     if not isinstance(config, dict) or required not in config:
         raise DataError(f"{path}: a {what} config is a mapping with a {required!r} key")
     return config
+
+
+def check_keys(config: Mapping[str, Any], known: Iterable[str], config_path: Path | None, part: str | None = None) -> None:
+    """Refuse the keys of ``config`` that are not in ``known`` (``system`` is always known), naming
+    the config file, and ``part`` for a nested mapping (``stack``, ``grid``): a typo must not run
+    an experiment with a default."""
+    if not isinstance(config, Mapping):
+        raise DataError(f"{config_path or 'config'}: {part or 'the config'} must be a mapping, not {config!r}")
+    unknown = sorted(set(config) - set(known) - {"system"}, key=str)
+    if unknown:
+        where = f"{config_path or 'config'}: {part}" if part else f"{config_path or 'config'}"
+        raise DataError(f"{where}: unknown keys {', '.join(map(str, unknown))}")
 
 
 _Settings = TypeVar("_Settings")

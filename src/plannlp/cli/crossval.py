@@ -38,9 +38,10 @@ def crossval(
         if path is not None and path.is_dir():
             raise ValueError(f"{flag} {path}: is a folder; name a file")
     cfg = load_config(config)
+    system = fold_system(cfg, config)  # refuses unknown config keys before the gold is read
     files = list(gold) if gold else [cfg.get("train_file"), cfg.get("dev_file")]
     docs = [d for f in files if f for d in read_split(f, "gold")]
-    result = run(cfg, docs, k=folds, seed=seed, fractions=shares, system=fold_system(cfg, config), predictions_out=predictions)
+    result = run(cfg, docs, k=folds, seed=seed, fractions=shares, system=system, predictions_out=predictions)
     result.config["config_file"] = str(config)
     if out is not None:
         save_result(out, result)

@@ -45,6 +45,7 @@ from plannlp.records import body_key
 from plannlp.runrecord import RunRecord, code_revision, data_checksums
 from plannlp.tag.roles import assign_roles, heading_above
 from plannlp.text import blind_syllables, fold, line_offsets
+from plannlp.yamlconfig import check_keys
 
 @lru_cache(maxsize=1)
 def link_cues() -> dict[str, Any]:
@@ -795,11 +796,24 @@ def agency_rows(doc: Document) -> list[dict[str, object]]:
     ]
 
 
+# The keys of a ``system: links`` config and of its ``grid``, as train_from_config reads them;
+# check_config refuses any other before anything is fitted.
+CONFIG_KEYS = ("train", "seed", "folds", "grid", "features", "output", "selection_metric")
+GRID_KEYS = ("c", "threshold", "floor", "ratio", "fallback_alone", "weak")
+
+
+def check_config(config: Mapping[str, Any], config_path: Path | None) -> None:
+    """Refuse the keys of a ``system: links`` config, or of its ``grid``, that no reader knows."""
+    check_keys(config, CONFIG_KEYS, config_path)
+    check_keys(config.get("grid") or {}, GRID_KEYS, config_path, "grid")
+
+
 def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
     """Choose C and the decoding settings (threshold, floor, ratio, fallback_alone, weak) by document cross-validation (link F1 with gold spans and
     roles), fit on all the config's link-annotated documents, write ``links.json`` and the run
     record."""
 
+    check_config(config, config_path)
     root = Path(config_path).resolve().parent.parent
     paths = [root / p for p in config.get("train", [])]
     docs = [d for p in paths for d in read_documents(p) if d.links]

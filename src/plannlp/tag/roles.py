@@ -28,6 +28,7 @@ from plannlp.labels import AGENCY, LEAD, ROLES
 from plannlp.linear import LinearModel, fit_linear, shuffled_folds
 from plannlp.runrecord import RunRecord, code_revision, data_checksums
 from plannlp.text import fold, line_offsets
+from plannlp.yamlconfig import check_keys
 
 ROLE_MODEL_FILE = "roles.json"
 DEFAULT_ROLE_MODEL = MODELS_ROOT / "roles"
@@ -307,12 +308,25 @@ def crossval_roles(docs: Sequence[Document], c: float, folds: int = 5, seed: int
     return role_prf(gold, predicted)
 
 
+# The keys of a ``system: roles`` config and of its ``grid``, as train_from_config reads them;
+# check_config refuses any other before anything is fitted.
+CONFIG_KEYS = ("train", "seed", "folds", "grid", "output", "selection_metric")
+GRID_KEYS = ("c",)
+
+
+def check_config(config: Mapping[str, Any], config_path: Path | None) -> None:
+    """Refuse the keys of a ``system: roles`` config, or of its ``grid``, that no reader knows."""
+    check_keys(config, CONFIG_KEYS, config_path)
+    check_keys(config.get("grid") or {}, GRID_KEYS, config_path, "grid")
+
+
 def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
     """Choose C by cross-validation, fit on all the config's training files, write the model
     folder (``roles.json`` and the run record ``plannlp.json`` with the config, seed, labels,
     selection metric, data checksums and the CV figures)."""
     import hashlib
 
+    check_config(config, config_path)
     root = Path(config_path).resolve().parent.parent
     paths = [root / p for p in config.get("train", [])]
     docs = [d for p in paths for d in read_documents(p)]

@@ -12,6 +12,7 @@ functions only, so loading the CRF never imports torch.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from plannlp.io import MODELS_ROOT
 from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
 from plannlp.tag import links as links_model
 from plannlp.tag import roles as roles_model
-from plannlp.tag.baselines import combine, crf, folds, rules, stacked
+from plannlp.tag.baselines import check_keys, combine, crf, folds, rules, stacked
 from plannlp.tag.contract import System, Tagger
 from plannlp.tag.neural import bilstm
 from plannlp.tag.neural import tagger as transformer
@@ -32,7 +33,7 @@ from plannlp.yamlconfig import read_yaml_config
 __all__ = [
     "SYSTEMS", "System", "Tagger", "RunRecord", "DEFAULT_MODEL", "MANIFEST", "register", "get_system",
     "load_tagger", "load_config", "train", "read_manifest", "code_revision", "read_yaml_config", "FOLD_SYSTEMS",
-    "fold_system",
+    "fold_system", "CONFIG_CHECKS", "check_config",
 ]  # fmt: skip
 
 MANIFEST = RUN_RECORD  # the old name of the run record file
@@ -77,7 +78,11 @@ def _combined_train(config: dict[str, Any], config_path: Path) -> Path:
     def train_part(part: dict[str, Any], path: Path) -> Tagger:
         return load_tagger(get_system(part["system"]).train(part, path))
 
-    return combine.train_from_config(config, config_path, train_part)
+    def check_part(part: dict[str, Any], path: Path) -> None:
+        get_system(part["system"])  # a part is a trainable system
+        check_config(part, path)
+
+    return combine.train_from_config(config, config_path, train_part, check_part=check_part)
 
 
 register(System("bilstm", bilstm.BilstmTagger.from_record, bilstm.train_from_config, "BiLSTM-CRF over word vectors, characters and layout"))
@@ -137,6 +142,45 @@ FOLD_SYSTEMS: dict[str, Callable[[dict[str, Any], Path | None], FoldSystem]] = {
     "bilstm": bilstm.bilstm_folds,
     "heldout": folds.heldout_folds,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Config keys: each system's check lives next to the code that reads its keys; its trainer and its
+# fold system call it. This table serves a combination's parts (checked before either trains) and
+# the test that every committed experiments/*.yaml passes its system's check.
+
+
+def _transformer_check(config: dict[str, Any], config_path: Path | None) -> None:
+    check_keys(config, [f.name for f in dataclasses.fields(transformer_training.TrainConfig)], config_path)
+
+
+def _combined_check(config: dict[str, Any], config_path: Path | None) -> None:
+    for name, part in folds.combined_parts(config, config_path).items():
+        folds.in_part(name, lambda: check_config(part, config_path))
+
+
+CONFIG_CHECKS: dict[str, Callable[[dict[str, Any], Path | None], None]] = {
+    "rules": rules.check_config,
+    "crf": crf.check_config,
+    "crf-stacked": stacked.check_config,
+    "transformer": _transformer_check,
+    "bilstm": bilstm.check_config,
+    "combined": _combined_check,
+    "heldout": folds.check_heldout_config,
+    "roles": roles_model.check_config,
+    "links": links_model.check_config,
+}
+
+
+def check_config(config: dict[str, Any], config_path: Path | None = None) -> None:
+    """Refuse the keys of a config (and of a combination's parts) that its system's readers do not
+    know, naming the file: a DataError ``x.yaml: unknown keys c_1``. Trains nothing."""
+    system = config.get("system")
+    try:
+        check = CONFIG_CHECKS[system]
+    except KeyError:
+        raise DataError(f"{config_path or 'config'}: unknown system {system!r}; expected one of {', '.join(CONFIG_CHECKS)}") from None
+    check(config, config_path)
 
 
 def fold_system(config: dict[str, Any], config_path: Path | None = None) -> FoldSystem:

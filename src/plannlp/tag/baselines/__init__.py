@@ -16,6 +16,7 @@ from plannlp.data import DataError, Document
 from plannlp.evaluate import evaluate
 from plannlp.io import read_documents
 from plannlp.labels import label_set
+from plannlp.yamlconfig import check_keys  # the trainers and fold systems import it from here too
 
 SELECTION_METRIC = "dev strict micro F1"
 
@@ -26,12 +27,6 @@ Scorer = Callable[[Sequence[Document], Sequence[Document]], float]
 def strict_micro_f1(gold: Sequence[Document], predicted: Sequence[Document]) -> float:
     """Strict micro F1 of :func:`plannlp.evaluate.evaluate` (spans outside gold regions are not scored)."""
     return float(evaluate(gold, predicted, bootstrap=0).to_json()["strict"]["micro"]["f1"])
-
-
-def check_keys(config: dict[str, Any], known: Iterable[str], config_path: Path | None) -> None:
-    unknown = sorted(set(config) - set(known) - {"system"})
-    if unknown:
-        raise DataError(f"{config_path or 'config'}: unknown keys {', '.join(unknown)}")
 
 
 def training_setup(

@@ -17,8 +17,8 @@ from plannlp.data import Document, Span
 from plannlp.runrecord import RunRecord
 from plannlp.segment import Sentence
 from plannlp.tag.baselines import SELECTION_METRIC, read_split, strict_micro_f1
-from plannlp.tag.baselines.folds import combine_spans
-from plannlp.tag.baselines.rules import RuleSettings, RuleTagger, learn_lexicon
+from plannlp.tag.baselines.folds import combine_spans, combined_parts, in_part
+from plannlp.tag.baselines.rules import RuleTagger, fixed_settings, learn_lexicon
 from plannlp.tag.contract import Tagger
 
 SYSTEM = "combined"
@@ -61,21 +61,32 @@ class CombinedTagger(Tagger):
 
 
 def train_from_config(
-    config: dict[str, Any], config_path: Path, train_part: Callable[[dict[str, Any], Path], Tagger], scorer: Any = None
+    config: dict[str, Any],
+    config_path: Path,
+    train_part: Callable[[dict[str, Any], Path], Tagger],
+    scorer: Any = None,
+    check_part: Callable[[dict[str, Any], Path], None] | None = None,
 ) -> Path:
     """Train the primary (``primary``: a system config without output_dir) and the secondary, save both.
 
     A ``rules`` secondary with fixed ``settings`` learns its lexicon from the training files, as in
-    cross-validation; any other part is trained and loaded by ``train_part`` (the registry's)."""
+    cross-validation; any other part is trained and loaded by ``train_part`` (the registry's).
+    Unknown keys, of the combination or of either part (``check_part``: the registry's check of a
+    part's own system), are refused before either part trains."""
 
     out_dir = Path(config.get("output_dir") or "models/combined")
     started = time.monotonic()
-    parts = {}
-    for name in ("primary", "secondary"):
-        part = {"train_file": config.get("train_file"), "dev_file": config.get("dev_file"), **config[name]}
+    configs = {}
+    for name, given in combined_parts(config, config_path).items():
+        part = {"train_file": config.get("train_file"), "dev_file": config.get("dev_file"), **given}
         part["output_dir"] = str(out_dir / name)
+        if check_part is not None:
+            in_part(name, lambda: check_part(part, config_path))
+        configs[name] = part
+    parts = {}
+    for name, part in configs.items():
         if part.get("system") == "rules" and part.get("settings") is not None:
-            parts[name] = _fixed_rules(part)
+            parts[name] = in_part(name, lambda: _fixed_rules(part, config_path))
         else:
             parts[name] = train_part(part, config_path)
     tagger = CombinedTagger(parts["primary"], parts["secondary"], config.get("add_labels") or ())
@@ -89,8 +100,9 @@ def train_from_config(
     return out_dir
 
 
-def _fixed_rules(part: dict[str, Any]) -> Any:
+def _fixed_rules(part: dict[str, Any], config_path: Path | None) -> Any:
+    settings = fixed_settings(part, config_path)  # refuses unknown keys (rules.CONFIG_KEYS)
     files = part.get("train_file")
     docs = [d for f in (files if isinstance(files, list) else [files]) for d in read_split(f, "train")]
     lexicon = learn_lexicon(docs, int(part.get("lexicon_min_count", 1)), float(part.get("cue_floor", 0.6)))
-    return RuleTagger(RuleSettings(**part["settings"]), lexicon)
+    return RuleTagger(settings, lexicon)

@@ -29,7 +29,7 @@ from plannlp.io import atomic_writer
 from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence, segment
-from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
+from plannlp.tag.baselines import SELECTION_METRIC, Scorer, check_keys, read_split, training_setup
 from plannlp.tag.baselines import crfinput
 from plannlp.tag.baselines import features as fx
 from plannlp.tag.baselines.agencycells import cell_agencies
@@ -447,12 +447,20 @@ class CrfTagger(Tagger):
 # ---------------------------------------------------------------------------------------------
 # Training from a config
 
-_CONFIG_KEYS = (
+# The keys of a ``system: crf`` config, read by settings_from_config / single_settings (the
+# feature flags, c1, c2), clusters_of and train_from_config; the trainer and the cross-validation
+# fold system (folds.CrfFolds) both refuse any other through check_config.
+CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "labels", "scheme", "c1", "c2", "max_iterations",
     "window", "pos", "rule_features", "selection_metric", "structure", "clusters", "cluster_window",
     "targets", "record_years", "cell_years", "cell_agencies", "indicators", "agency_context", "agency_names",
     "o_penalty",
 )  # fmt: skip
+
+
+def check_config(config: dict[str, Any], config_path: Path | None) -> None:
+    """Refuse the keys of a ``system: crf`` config that no reader knows."""
+    check_keys(config, CONFIG_KEYS, config_path)
 
 
 def pos_setting(value: Any) -> bool | str:
@@ -512,7 +520,7 @@ def train_from_config(
 ) -> Path:
     """Fit one CRF per (c1, c2) of the config's grid on the training gold, keep the best on dev
     strict micro F1, save it with its config, label order and dev score in ``output_dir``."""
-    scorer, labels = training_setup(config, _CONFIG_KEYS, config_path, scorer)
+    scorer, labels = training_setup(config, CONFIG_KEYS, config_path, scorer)
     c1_grid = _grid(config.get("c1", [0.1]), "c1", config_path)
     c2_grid = _grid(config.get("c2", [0.1]), "c2", config_path)
     base = settings_from_config(config, labels)

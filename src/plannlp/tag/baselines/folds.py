@@ -7,6 +7,7 @@ they come from :func:`plannlp.tag.baselines.wordcache.analysed`'s disk cache.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,18 @@ from plannlp.data import DataError, Document, Span
 from plannlp.evaluate.crossval import FoldSystem
 from plannlp.io import read_documents
 from plannlp.labels import LABELS
+from plannlp.tag.baselines import check_keys
+from plannlp.tag.baselines import crf, rules
 from plannlp.tag.baselines.crf import CrfTagger, sentence_features, single_settings
-from plannlp.tag.baselines.rules import RuleLexicon, RuleSettings, RuleTagger, learn_lexicon
+from plannlp.tag.baselines.rules import RuleLexicon, RuleTagger, learn_lexicon
 from plannlp.tag.baselines.vectors import clusters_of
 from plannlp.tag.baselines.wordcache import analysed
 from plannlp.tag.training_data import SentenceCounts, tagged_sentences
 
-__all__ = ["analysed", "clusters_of", "combine_spans", "crf_folds", "rules_folds", "combined_folds", "heldout_folds"]
+__all__ = [
+    "analysed", "clusters_of", "combine_spans", "crf_folds", "rules_folds", "combined_folds", "heldout_folds",
+    "COMBINED_KEYS", "HELDOUT_KEYS", "combined_parts", "check_heldout_config",
+]  # fmt: skip
 
 # a config and its path -> the fold system it names
 FoldSystemOf = Callable[[dict[str, Any], Path | None], FoldSystem]
@@ -47,7 +53,7 @@ class RuleFolds:
     config (``settings``: RuleSettings fields), not tuned per fold."""
 
     def __init__(self, config: dict[str, Any], config_path: Path | None) -> None:
-        self.settings = RuleSettings(**(config.get("settings") or {}))
+        self.settings = rules.fixed_settings(config, config_path)  # refuses unknown keys (rules.CONFIG_KEYS)
         self.min_count = int(config.get("lexicon_min_count", 1))
         self.learn = bool(config.get("learn", True))
         self.cue_floor = float(config.get("cue_floor", 0.6))
@@ -78,6 +84,7 @@ def crf_settings(config: dict[str, Any]) -> Any:
 
 class CrfFolds:
     def __init__(self, config: dict[str, Any], config_path: Path | None) -> None:
+        crf.check_config(config, config_path)
         self.settings = crf_settings(config)
         self.clusters = clusters_of(config)
 
@@ -114,14 +121,41 @@ def crf_folds(config: dict[str, Any], config_path: Path | None) -> CrfFolds:
 # ---------------------------------------------------------------------------------------------
 # CRF + rules
 
+# The keys of a ``system: combined`` config (CombinedFolds and combine.train_from_config); each part
+# (``primary``, ``secondary``) is a config of its own system, checked with that system's keys.
+COMBINED_KEYS = ("train_file", "dev_file", "output_dir", "primary", "secondary", "add_labels")
+PARTS = ("primary", "secondary")
+
+
+def combined_parts(config: dict[str, Any], config_path: Path | None) -> dict[str, dict[str, Any]]:
+    """The part configs of a ``system: combined`` config, after refusing its unknown keys."""
+    check_keys(config, COMBINED_KEYS, config_path)
+    parts = {}
+    for name in PARTS:
+        part = config.get(name)
+        if not isinstance(part, dict) or "system" not in part:
+            raise DataError(f"{config_path or 'config'}: {name} must be a system config (a mapping with a 'system' key)")
+        parts[name] = part
+    return parts
+
+
+def in_part(name: str, make: Callable[[], Any]) -> Any:
+    """``make()``, its DataError naming the part of the combination it comes from."""
+    try:
+        return make()
+    except DataError as exc:
+        inner = re.fullmatch(r"(.*) \(in ([\w.]+)\)", str(exc), re.S)  # a part of a part: (in secondary.primary)
+        raise DataError(f"{inner[1]} (in {name}.{inner[2]})" if inner else f"{exc} (in {name})") from None
+
 
 class CombinedFolds:
     """A primary system's spans, then the secondary's spans of ``add_labels`` that overlap none
     (``primary`` and ``secondary`` are configs of fold systems, e.g. crf and rules)."""
 
     def __init__(self, config: dict[str, Any], config_path: Path | None, fold_system: FoldSystemOf) -> None:
-        self.primary = fold_system(config["primary"], config_path)
-        self.secondary = fold_system(config["secondary"], config_path)
+        parts = combined_parts(config, config_path)  # each part's fold system refuses its own unknown keys
+        self.primary = in_part("primary", lambda: fold_system(parts["primary"], config_path))
+        self.secondary = in_part("secondary", lambda: fold_system(parts["secondary"], config_path))
         self.labels = tuple(config.get("add_labels") or ())
 
     def prepare(self, docs: Sequence[Document]) -> None:
@@ -145,6 +179,15 @@ def combined_folds(config: dict[str, Any], config_path: Path | None, fold_system
 # ---------------------------------------------------------------------------------------------
 # Held-out predictions of an earlier cross-validation
 
+# ``file``, and the gold files that ``plannlp crossval`` folds by default
+HELDOUT_KEYS = ("file", "train_file", "dev_file")
+
+
+def check_heldout_config(config: dict[str, Any], config_path: Path | None) -> None:
+    check_keys(config, HELDOUT_KEYS, config_path)
+    if not config.get("file"):
+        raise DataError(f"{config_path or 'config'}: a heldout config names its predictions file (file: ...)")
+
 
 class HeldoutFolds:
     """The held-out predictions an earlier ``plannlp crossval --predictions FILE`` wrote, replayed:
@@ -153,6 +196,7 @@ class HeldoutFolds:
     has one."""
 
     def __init__(self, config: dict[str, Any], config_path: Path | None) -> None:
+        check_heldout_config(config, config_path)
         path = Path(config["file"])
         if not path.is_file() and config_path is not None:
             path = Path(config_path).resolve().parents[1] / config["file"]

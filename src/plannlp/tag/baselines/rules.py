@@ -51,7 +51,7 @@ from plannlp.labels import AGENCY, COMPARATOR, INDICATOR, LABELS, VALUE, YEAR
 from plannlp.numbers import NUMBER_IN_TEXT, NUMBER_OR_RANGE
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence
-from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
+from plannlp.tag.baselines import SELECTION_METRIC, Scorer, check_keys, read_split, training_setup
 from plannlp.tag.baselines import features as fx
 from plannlp.tag.contract import Tagger
 from plannlp.text import line_offsets, nfc_view, text_key, trim
@@ -857,10 +857,30 @@ def tune_settings(
     return settings, best, trials
 
 
-_CONFIG_KEYS = (
+# The keys of a ``system: rules`` config: train_from_config reads the first line and ``rounds``,
+# ``grid``; cross-validation (folds.RuleFolds) and a combination's fixed part (combine._fixed_rules)
+# read ``settings`` (fixed RuleSettings, see fixed_settings), ``lexicon_min_count``, ``learn`` and
+# ``cue_floor``. Both refuse any other key through check_config.
+CONFIG_KEYS = (
     "train_file", "dev_file", "output_dir", "seed", "lexicon_min_count", "learn", "grid", "rounds",
-    "selection_metric", "labels",
+    "selection_metric", "labels", "settings", "cue_floor",
 )  # fmt: skip
+SETTING_KEYS = tuple(f.name for f in dataclasses.fields(RuleSettings))
+
+
+def check_config(config: dict[str, Any], config_path: Path | None) -> None:
+    """Refuse the keys of a ``system: rules`` config, or of its ``settings``, that no reader knows."""
+    check_keys(config, CONFIG_KEYS, config_path)
+    check_keys(config.get("settings") or {}, SETTING_KEYS, config_path, "settings")
+
+
+def fixed_settings(config: dict[str, Any], config_path: Path | None) -> RuleSettings:
+    """The RuleSettings a config fixes (``settings``; the defaults for those it leaves out)."""
+    check_config(config, config_path)
+    try:
+        return RuleSettings(**(config.get("settings") or {}))
+    except ValueError as exc:
+        raise DataError(f"{config_path or 'config'}: settings: {exc}") from None
 
 
 def train_from_config(
@@ -869,7 +889,8 @@ def train_from_config(
     scorer: Scorer | None = None,
 ) -> Path:
     """Learn words from the training gold, pick settings on dev, save to ``output_dir``."""
-    scorer, labels = training_setup(config, _CONFIG_KEYS, config_path, scorer)
+    check_config(config, config_path)
+    scorer, labels = training_setup(config, CONFIG_KEYS, config_path, scorer)
     out_dir = Path(config.get("output_dir") or "models/rules")
     train = read_split(config.get("train_file"), "train")
     dev = read_split(config.get("dev_file"), "dev")

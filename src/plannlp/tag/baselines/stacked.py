@@ -38,10 +38,10 @@ from plannlp.io import atomic_writer
 from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord, data_checksums
 from plannlp.segment import Sentence
-from plannlp.tag.baselines import SELECTION_METRIC, Scorer, read_split, training_setup
+from plannlp.tag.baselines import SELECTION_METRIC, Scorer, check_keys, read_split, training_setup
 from plannlp.tag.baselines import crfinput
 from plannlp.tag.baselines.crf import (
-    _CONFIG_KEYS,
+    CONFIG_KEYS as CRF_CONFIG_KEYS,
     CrfSettings,
     CrfTagger,
     dict_rows_only,
@@ -450,7 +450,17 @@ class StackedTagger(Tagger):
 # ---------------------------------------------------------------------------------------------
 # Settings from a config, training, cross-validation
 
-CONFIG_KEYS = (*_CONFIG_KEYS, "inner_folds", "first_max_iterations", "stack")
+# The keys of a ``system: crf-stacked`` config: the CRF's (both passes) and those settings_of
+# reads; ``stack`` holds StackSettings fields but inner_folds, which is a key of its own.
+CONFIG_KEYS = (*CRF_CONFIG_KEYS, "inner_folds", "first_max_iterations", "stack")
+STACK_KEYS = tuple(f.name for f in dataclasses.fields(StackSettings) if f.name != "inner_folds")
+
+
+def check_config(config: dict[str, Any], config_path: Path | None) -> None:
+    """Refuse the keys of a ``system: crf-stacked`` config, or of its ``stack``, that no reader
+    knows (train_from_config and StackedFolds both call it)."""
+    check_keys(config, CONFIG_KEYS, config_path)
+    check_keys(config.get("stack") or {}, STACK_KEYS, config_path, "stack")
 
 
 def settings_of(config: dict[str, Any], labels: tuple[str, ...]) -> tuple[CrfSettings, CrfSettings, StackSettings]:
@@ -491,6 +501,7 @@ class StackedFolds:
     """Cross-validation of the stacked CRF: the cross-fitting runs inside each outer training part."""
 
     def __init__(self, config: dict[str, Any], config_path: Path | None) -> None:
+        check_config(config, config_path)
         self.first, self.second, self.stack = settings_of(config, tuple(config.get("labels") or LABELS))
 
     def prepare(self, docs: Sequence[Document]) -> None:
@@ -511,6 +522,7 @@ def stacked_folds(config: dict[str, Any], config_path: Path | None) -> StackedFo
 
 def train_from_config(config: dict[str, Any], config_path: Path, scorer: Scorer | None = None) -> Path:
     """Fit the stacked CRF on the training files, report dev strict micro F1, save both passes."""
+    check_config(config, config_path)
     scorer, labels = training_setup(config, CONFIG_KEYS, config_path, scorer)
     first_settings, second_settings, stack = settings_of(config, labels)
     out_dir = Path(config.get("output_dir") or "models/crf-stacked")

@@ -31,7 +31,7 @@ from plannlp.data import DataError, Document, Span
 from plannlp.labels import LABELS
 from plannlp.runrecord import RunRecord
 from plannlp.segment import Sentence
-from plannlp.tag.baselines import read_split, strict_micro_f1
+from plannlp.tag.baselines import check_keys, read_split, strict_micro_f1
 from plannlp.tag.baselines.crf import gazetteer_tags, rule_tags
 from plannlp.tag.baselines.features import word_shape
 from plannlp.tag.baselines.folds import analysed
@@ -418,8 +418,19 @@ def _vectors(config: dict[str, Any], root: Path | None) -> tuple[list[str], np.n
     return load_vectors(path)
 
 
+# The keys of a ``system: bilstm`` config: BilstmSettings fields, the files train_from_config
+# reads and ``vectors`` (_vectors); the trainer and BilstmFolds refuse any other.
+CONFIG_KEYS = (*(f.name for f in dataclasses.fields(BilstmSettings)), "train_file", "dev_file", "output_dir", "vectors")
+
+
+def check_config(config: dict[str, Any], config_path: Path | None) -> None:
+    """Refuse the keys of a ``system: bilstm`` config that no reader knows."""
+    check_keys(config, CONFIG_KEYS, config_path)
+
+
 class BilstmFolds:
     def __init__(self, config: dict[str, Any], config_path: Path | None) -> None:
+        check_config(config, config_path)
         self.settings = BilstmSettings.from_config(config)
         self.vectors = _vectors(config, None)
 
@@ -448,6 +459,7 @@ def bilstm_folds(config: dict[str, Any], config_path: Path | None) -> BilstmFold
 def train_from_config(config: dict[str, Any], config_path: Path, scorer: Any = None) -> Path:
     """Train on ``train_file`` (one file or a list), score ``dev_file``, save to ``output_dir``."""
 
+    check_config(config, config_path)
     files = config.get("train_file")
     train_docs = [d for f in (files if isinstance(files, list) else [files]) for d in read_split(f, "train")]
     dev_docs = read_split(config.get("dev_file"), "dev")
@@ -468,4 +480,4 @@ def train_from_config(config: dict[str, Any], config_path: Path, scorer: Any = N
     return out_dir
 
 
-__all__ = ["BilstmSettings", "BilstmTagger", "bilstm_folds", "train_from_config"]
+__all__ = ["BilstmSettings", "BilstmTagger", "CONFIG_KEYS", "bilstm_folds", "check_config", "train_from_config"]
