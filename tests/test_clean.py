@@ -454,3 +454,67 @@ def test_a_page_of_furniture_only_says_so_not_that_it_is_not_vietnamese():
         clean(page, kind="html")
     with pytest.raises(DataError, match="does not look like Vietnamese"):  # real non-Vietnamese text still is
         clean("This is a plain English paragraph about hospital planning and budgets.\n" * 3, kind="text")
+
+
+# A plan given as plain text (page text, a PDF's text) must lose none of its own lines to the rules
+# that remove news furniture: the lines below were all dropped before (found by cleaning the
+# corpus's cleaned texts a second time, as text).
+PLAN_TEXT_LINES = [
+    # a table cell naming two bodies that share their first five words: not a headline printed twice
+    "Trung tâm Phục vụ hành chính công tỉnh Cao Bằng; Trung tâm Phục vụ hành chính công xã, phường",
+    # long lines without commas: a title in capitals, a parenthesis, a percentage, a list item
+    "TRIỂN KHAI THỰC HIỆN CHỈ THỊ SỐ 32/CT-TTG NGÀY 21/10/2025 CỦA THỦ TƯỚNG CHÍNH PHỦ VỀ TĂNG CƯỜNG CÔNG TÁC BẢO VỆ BÍ MẬT NHÀ NƯỚC",
+    "Dự án tuyến tàu điện đô thị đoạn 1 (Đầu tư theo hình thức PPP - hợp đồng BOT hoặc hình thức đầu tư khác theo quy định pháp luật)",
+    "Tỷ lệ % người hưởng trợ cấp nhận tiền trợ cấp bằng phương thức không dùng tiền mặt tại khu vực đô thị đạt trên 90% vào năm 2030",
+    "- Xã hình thành sau sắp xếp không thuộc điểm a và điểm d khoản này có quy mô dân số đạt từ 200% trở lên và diện tích tự nhiên lớn",
+]
+
+
+def test_plan_lines_that_look_like_news_boxes_are_kept_in_page_text():
+    raw = "\n".join([
+        "Kế hoạch nâng cao chất lượng y tế cơ sở",
+        "UBND tỉnh vừa ban hành kế hoạch nâng cao chất lượng hoạt động của y tế cơ sở trên địa bàn tỉnh.",
+        *PLAN_TEXT_LINES,
+        "Sở Y tế chủ trì, phối hợp với các sở, ngành liên quan triển khai thực hiện kế hoạch.",
+    ])
+    assert lines(clean(raw, kind="text"))[2:-1] == PLAN_TEXT_LINES
+
+
+def test_news_boxes_in_page_text_still_go():
+    title = "Hà Nội đẩy mạnh tiêm chủng để chủ động phòng chống bệnh truyền nhiễm"
+    run = (f"{title} Đấu giá đất huyện Thanh Oai (Hà Nội) hơn 100 triệu đồng/m2: Bình thường hay bất thường? "
+           "66.078 lượt khách trải nghiệm metro Nhổn-Cầu Giấy trong ngày 10/8")
+    twice = "Bộ Y tế cảnh báo nguy cơ ngộ độc thức ăn đường phố Bộ Y tế cảnh báo nguy cơ ngộ độc thức ăn đường phố"
+    body = "Sở Y tế chủ trì, phối hợp với các sở, ngành liên quan triển khai thực hiện kế hoạch năm 2026."
+    after = "Kinh phí thực hiện do ngân sách tỉnh bảo đảm theo phân cấp hiện hành."
+    raw = f"Tỉnh ban hành kế hoạch y tế cơ sở\n{body}\n{run}\n{twice}\n{after}\n"
+    assert lines(clean(raw, kind="text")) == ["Tỉnh ban hành kế hoạch y tế cơ sở", body, after]
+
+
+def test_identical_cells_in_a_row_below_the_top_of_the_page_are_kept():
+    # a flattened table whose lead column names the same body for two rows in a row; at the top of a
+    # page the same line twice is a title or lead printed twice, and goes (test_page_level_repeats_are_removed)
+    tasks = [f"- Nhiệm vụ {k}: rà soát, cập nhật cơ sở dữ liệu chuyên ngành y tế của tỉnh." for k in range(1, 45)]
+    cell = "Bộ Khoa học và Công nghệ"
+    raw = "\n".join(["Kế hoạch chuyển đổi số ngành y tế", *tasks, "Triển khai nền tảng hồ sơ sức khỏe điện tử", cell,
+                     "Triển khai nền tảng khám bệnh từ xa", cell, cell, "Năm 2026"])
+    out = lines(clean(raw, kind="text"))
+    assert out.count(cell) == 3
+
+
+def test_official_header_with_glued_motto_and_number_on_its_own_line_is_kept():
+    header = ["HỘI ĐỒNG NHÂN DÂN", "THÀNH PHỐ HÀ NỘI",
+              "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAMĐộc lập - Tự do - Hạnh phúc---------------", "Số:", "74/2025/NQ-HĐND",
+              "Hà Nội, ngày 27 tháng 11 năm 2025", "NGHỊ QUYẾT", "Kính gửi: Sở Y tế."]
+    body = ("Hội đồng nhân dân Thành phố quyết nghị thông qua kế hoạch nâng cao chất lượng y tế cơ sở giai đoạn "
+            "2026-2030, phấn đấu đến năm 2030 trên 95% dân số tham gia bảo hiểm y tế.")
+    assert lines(clean("\n".join([*header, body]), kind="text")) == [*header, body]
+
+
+@pytest.mark.parametrize("folder", ["clean", "clean_unseen"])
+def test_cleaning_the_cleaners_own_output_again_as_text_loses_no_line(folder):
+    # the cleaned text is what the corpus keeps and what a user may give back to `plannlp tag`
+    for raw in sorted((DATA.parent / folder).glob("*.raw.*")):
+        once = clean(raw.read_bytes())
+        again = set(lines(clean(once.encode(), kind="text")))
+        assert [line for line in lines(once) if line not in again] == [], raw.name

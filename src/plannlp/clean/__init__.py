@@ -102,7 +102,9 @@ def clean(raw: str | bytes, kind: str | None = None) -> str:
         paragraphs = [p for p, _ in _drop_repeats(marked, title_repeats=False)]
     else:
         paragraphs = _drop_furniture(list(_text_paragraphs(text)), kind)
-        paragraphs = [p for p, _ in _drop_repeats(((p, True) for p in paragraphs), title_repeats=True)]
+        # a title or lead printed twice stands at the top of a page; further down, the same line twice
+        # in a row is a plan's table (two rows led by one body, one cell repeated down a column)
+        paragraphs = [p for p, _ in _drop_repeats(((p, i < _HEAD_WINDOW) for i, p in enumerate(paragraphs)), title_repeats=True)]
     if not paragraphs:
         raise DataError("no text left after removing page furniture")
     out = "\n".join(paragraphs)
@@ -472,28 +474,51 @@ def _drop_furniture(paragraphs: list[str], kind: str) -> list[str]:
     if prefix is not None:
         paragraphs = [prefix.sub("", p, count=1) if i < _HEAD_WINDOW and prefix.match(p) else p
                       for i, p in enumerate(paragraphs)]
-    paragraphs = [p for p in paragraphs if p and not _is_furniture(p, kind)]
+    official = any(_is_national(p) for p in paragraphs[:_HEAD_WINDOW])
+    paragraphs = [p for p in paragraphs if p and not _is_furniture(p, kind, official)]
     return _cut_head(paragraphs)
 
 
-def _is_furniture(para: str, kind: str) -> bool:
+def _is_furniture(para: str, kind: str, official: bool = False) -> bool:
     line = _furniture("line", kind)
     if line is not None and len(para) < 300 and line.fullmatch(para):
         return True
-    if kind == "markdown":
+    if kind == "markdown" or official:
         return False
     return _is_headline_list(para)
 
 
 def _is_headline_list(para: str) -> bool:
     """Related-news boxes flattened into one line: a headline printed twice in a row
-    ("Title Title"), or several headlines run together without any sentence punctuation."""
+    ("Title Title"), or several headlines run together without any sentence punctuation.
+
+    A plan's own lines look like that too, and must stay: a table cell naming two bodies that
+    share their first words (``Trung tâm Phục vụ hành chính công tỉnh ...; Trung tâm Phục vụ
+    hành chính công xã, phường``) is not a headline printed twice, since its second part does not
+    repeat the first; a long line of a plan without commas — a title in capitals, a list item, a
+    cell with a semicolon list, a parenthesis, a percentage or a quotation — is not a run of
+    headlines unless a question or exclamation ends inside it. In an
+    official document (its national header at the top) neither rule applies: no news box is
+    flattened into its body."""
     words = para.split()
-    if 8 <= len(words) and len(para) < 400:
+    if 8 <= len(words) and len(para) < 400 and not _END_PUNCT.search(para):
         lead = " ".join(words[:5])
-        if para.find(lead, len(lead)) > 0 and not _END_PUNCT.search(para):
-            return True
-    return len(para) > 120 and "," not in para and ". " not in para and not _END_PUNCT.search(para)
+        at = para.find(lead, len(lead))
+        if at > 0:
+            first, rest = para[:at].strip(), para[at:].strip()
+            if rest.startswith(first) or first.startswith(rest):
+                return True
+    if len(para) > 120 and "," not in para and ". " not in para and not _END_PUNCT.search(para):
+        if _case_of(para) is True or _LIST_ITEM.match(para) or _PLAN_LINE_SIGN.search(para):
+            return bool(_HEADLINE_BREAK.search(para))  # "... hay bất thường? 66.078 lượt khách ..."
+        return True
+    return False
+
+
+# characters that a run of news headlines seldom holds but a plan's long lines often do, and the
+# question or exclamation inside a line that only a run of headlines has
+_PLAN_LINE_SIGN = re.compile(r"[;()%“”\"]")
+_HEADLINE_BREAK = re.compile(r"[?!][\"”’]? \S")
 
 
 def _cut_tail(paragraphs: list[str], kind: str) -> list[str]:
@@ -510,15 +535,21 @@ def _cut_tail(paragraphs: list[str], kind: str) -> list[str]:
 
 # The header block of an official document printed in page text: issuing body, national name and
 # motto, number, place and date, document type and title. The spec counts it as part of the plan.
-_NATIONAL = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc", re.I)
+_NATIONAL = re.compile(
+    r"(?=\S)(?:CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM)?\s*(?:Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc)?[-–—_\s]*", re.I
+)  # the name, the motto, or both glued on one line (page text often loses the break), rules after
+
+
+def _is_national(para: str) -> bool:
+    return bool(_NATIONAL.fullmatch(para)) and bool(re.search(r"\w", para))
 _HEADER_LINE = re.compile(
-    r"Số\s*:\s*\S+|V/v\b.{0,200}|[^\W\d_][^,]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
+    r"Số\s*:\s*\S*|\d{1,5}/(?:\d{4}/)?[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*|V/v\b.{0,200}|[^\W\d_][^,]{1,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
 )
 
 
 def _is_header_line(para: str) -> bool:
     return bool(
-        _NATIONAL.fullmatch(para) or _HEADER_LINE.fullmatch(para) or _DOC_TYPE.fullmatch(para)
+        _is_national(para) or _HEADER_LINE.fullmatch(para) or _DOC_TYPE.fullmatch(para)
         or (_case_of(para) is True and not _END_PUNCT.search(para))
     )
 
@@ -538,7 +569,13 @@ def _cut_head(paragraphs: list[str]) -> list[str]:
     top = start
     while top > 0 and _is_header_line(paragraphs[top - 1]):
         top -= 1
-    if any(_NATIONAL.fullmatch(p) for p in paragraphs[top:first_long]):
+    # an official document's header block (issuer, national name and motto, number, date) and
+    # whatever follows it down to the first long paragraph (``Kính gửi: ...``, a title) are its own
+    national = next((i for i in range(first_long) if _is_national(paragraphs[i])), None)
+    if national is not None:
+        top = min(top, national)
+        while top > 0 and _is_header_line(paragraphs[top - 1]):
+            top -= 1
         start = top
         if start > 0 and len(paragraphs[start - 1].split()) >= 4 and not _END_PUNCT.search(paragraphs[start - 1]):
             start -= 1  # the page's title above the document
@@ -554,8 +591,8 @@ _REPEAT_MIN_WORDS = 5
 def _drop_repeats(paragraphs: Iterable[tuple[str, bool]], title_repeats: bool) -> Iterator[tuple[str, bool]]:
     """Drop repetition that is the page repeating itself, and nothing else.
 
-    A candidate paragraph (of five words or more) goes when it repeats the paragraph kept just
-    before it (a lead or a title printed twice, a heading repeated under itself), or, where
+    A paragraph of five words or more goes when it is a candidate and repeats the paragraph kept
+    just before it (a lead or a title printed twice, a heading repeated under itself), or, where
     ``title_repeats`` (page text), when it repeats the page's title (its first paragraph) and is
     not a list item (a caption or box reprinting the headline). A paragraph repeated in another
     part of the document is kept: a plan lists the same target for 2025 and for 2030.
@@ -564,8 +601,8 @@ def _drop_repeats(paragraphs: Iterable[tuple[str, bool]], title_repeats: bool) -
     previous: str | None = None
     for para, candidate in paragraphs:
         key = para.casefold()
-        if candidate and len(para.split()) >= _REPEAT_MIN_WORDS and (
-            key == previous
+        if len(para.split()) >= _REPEAT_MIN_WORDS and (
+            (candidate and key == previous)
             or (title_repeats and key == title and not _LIST_ITEM.match(para))
         ):
             continue
