@@ -89,3 +89,15 @@ def test_an_os_error_is_a_one_line_error_not_a_traceback(tmp_path):
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.startswith("plannlp: error:") and str(folder) in done.stderr
+
+
+def test_export_refuses_a_hard_link_of_its_input(tmp_path):
+    import os
+
+    source = tmp_path / "g.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Sở Y tế chủ trì", "spans": []}, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = source.read_bytes()
+    os.link(source, tmp_path / "h.jsonl")
+    result = runner.invoke(app, ["corpus", "export", str(source), str(tmp_path / "h.jsonl"), "--format", "doccano"])
+    assert isinstance(result.exception, ValueError) and "also the input" in str(result.exception)
+    assert source.read_bytes() == before

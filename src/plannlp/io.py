@@ -47,6 +47,18 @@ def cache_root() -> Path:
 MODELS_ROOT = models_root()
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same real path (symlinks and ``..`` resolved),
+    or, when both exist, one file on disk (``os.path.samefile``: a hard link, another case of the
+    name on a case-insensitive file system). The one test of "an output would overwrite an input"."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): only the path could have matched
+        return False
+
+
 def _open_text(path: Path, mode: str, errors: str = "strict") -> IO[str]:
     if path.suffix == ".gz":
         return gzip.open(path, mode + "t", encoding="utf-8", errors=errors)  # type: ignore[return-value]

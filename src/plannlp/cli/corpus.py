@@ -102,7 +102,9 @@ def agreement(
 
 def _refuse_writing_over(source: Path, out: Path) -> None:
     """A conversion whose output is its input would replace the documents with the other format."""
-    if out.resolve() == source.resolve():
+    from plannlp.io import same_file
+
+    if same_file(out, source):
         raise ValueError(f"{out}: the output is also the input; name another file")
 
 
