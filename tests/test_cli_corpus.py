@@ -50,17 +50,18 @@ def test_export_import_doccano(tmp_path, monkeypatch):
 
 
 def test_show_quotes_names_a_text_file_it_cannot_read(tmp_path):
-    # a non-UTF-8 text once ended in the codec's message without the file, and a folder in a traceback
+    # a non-UTF-8 text once ended in the codec's message without the file (then with the byte, not
+    # the line), and a folder in a traceback
     from plannlp.data import DataError
 
     quotes = tmp_path / "q.tsv"
     quotes.write_text("# status: draft\nVALUE\t95%\n", encoding="utf-8")
     bad = tmp_path / "t.txt"
-    bad.write_bytes("Phấn đấu 95% dân số".encode("utf-8") + b"\xff\n")
-    for text_file, message in ((bad, "not UTF-8 text"), (tmp_path, "is a folder")):
+    bad.write_bytes("Phấn đấu\n95% dân số".encode("utf-8") + b"\xff\n")
+    for text_file, message in ((bad, "2: not UTF-8 text"), (tmp_path, " is a folder")):
         result = runner.invoke(app, ["corpus", "show-quotes", str(text_file), str(quotes)])
         assert isinstance(result.exception, DataError), result.exception
-        assert str(result.exception).startswith(f"{text_file}: {message}")
+        assert str(result.exception).startswith(f"{text_file}:{message}")
 
 
 def test_export_and_import_refuse_to_write_over_their_input(tmp_path):

@@ -142,12 +142,11 @@ def read_json(path: str | Path, missing: str | None = None) -> Any:
     path = Path(path)
     if not path.is_file():
         raise DataError(missing or f"{path}: no such file")
+    text = utf8_lines(path).read()  # bytes that are not UTF-8: file:line
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: invalid JSON: {exc.msg}") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def read_documents(path: str | Path, torn_tail: bool = False) -> Iterator[Document]:
