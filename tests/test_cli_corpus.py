@@ -102,3 +102,18 @@ def test_export_refuses_a_hard_link_of_its_input(tmp_path):
     result = runner.invoke(app, ["corpus", "export", str(source), str(tmp_path / "h.jsonl"), "--format", "doccano"])
     assert isinstance(result.exception, ValueError) and "also the input" in str(result.exception)
     assert source.read_bytes() == before
+
+
+def test_build_gold_refuses_a_folder_that_is_not_a_corpus(tmp_path):
+    # `corpus build-gold --corpus corpsu` (a typo) wrote empty gold/{train,dev,test}.jsonl into a new
+    # folder and exited 0; a folder without annotations/ but with a gold/ had its gold replaced by nothing
+    from plannlp.data import DataError
+
+    gold = tmp_path / "elsewhere" / "gold"
+    gold.mkdir(parents=True)
+    (gold / "train.jsonl").write_text('{"id": "a", "text": "x", "spans": []}\n', encoding="utf-8")
+    for corpus in (tmp_path / "corpsu", tmp_path / "elsewhere"):
+        result = runner.invoke(app, ["corpus", "build-gold", "--corpus", str(corpus)])
+        assert isinstance(result.exception, DataError) and "not a corpus directory" in str(result.exception)
+    assert not (tmp_path / "corpsu").exists()
+    assert (gold / "train.jsonl").read_text(encoding="utf-8").startswith('{"id": "a"')
