@@ -481,6 +481,10 @@ def test_url_list_and_bad_input(tmp_path):
     listing.write_text("http://127.0.0.1:9/a\nftp://127.0.0.1/x\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"urls.txt:2: not an http\(s\) URL"):
         read_url_list(listing)
+    # a list that is not UTF-8 once gave the codec's message alone (`plannlp: error: 'utf-8' codec can't decode ...`)
+    listing.write_bytes(b"http://127.0.0.1:9/a\nhttp://127.0.0.1:9/caf\xe9\n")
+    with pytest.raises(DataError, match=r"urls\.txt:2: not UTF-8 text"):
+        read_url_list(listing)
     with pytest.raises(ValueError, match="not an http"):
         scrape(["127.0.0.1/plan"], tmp_path, **FAST)
 

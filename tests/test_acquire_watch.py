@@ -475,3 +475,19 @@ def test_committed_labels_name_existing_documents():
     docs = read_labels(root / "corpus" / "doclabels.tsv", root / "corpus", None)  # raises on a missing file
     assert {d.label for d in docs} <= set(CLASSES)
     assert any(d.doc.startswith("doctype/") and d.label == "health-plan" for d in docs)
+
+
+def test_doctype_train_refuses_a_labels_file_that_is_not_the_label_table(tmp_path):
+    # a CSV (or any file without the doc and label columns) given as --labels ended in a KeyError traceback
+    import subprocess
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("doc,label\ngov-a,health-plan\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "plannlp", "doctype", "train", "--labels", str(labels), "--corpus", str(tmp_path),
+         "--shared", str(tmp_path), "--out", str(tmp_path / "model")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"plannlp: error: {labels}: not a document label table" in done.stderr
+    assert not (tmp_path / "model").exists()

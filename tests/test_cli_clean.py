@@ -56,3 +56,20 @@ def test_output_names_are_stable_and_unique(tmp_path, monkeypatch):
         output_names([tmp_path / "a" / "plan.txt", tmp_path / "a" / "plan.md"], True)
     with pytest.raises(DataError, match="below the current directory"):
         output_names([tmp_path.parent / "elsewhere.txt"], True)
+
+
+def test_an_input_cleaned_into_its_own_folder_is_refused_not_overwritten(tmp_path):
+    # `clean page.txt --out .` wrote the cleaned text over page.txt itself (and a hard link of it likewise)
+    import os
+
+    raw = tmp_path / "page.txt"
+    raw.write_text("<p>" + PAGE + "</p>\n", encoding="utf-8")
+    before = raw.read_bytes()
+    out = tmp_path / "out"
+    out.mkdir()
+    os.link(raw, out / "page.txt")
+    for folder in (tmp_path, out):
+        result = run_cli("clean", str(raw), "--out", str(folder))
+        assert result.returncode == 2 and result.stderr.startswith("plannlp: error:"), result.stderr
+        assert "the output is also the input" in result.stderr
+        assert raw.read_bytes() == before

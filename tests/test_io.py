@@ -117,3 +117,31 @@ def test_bytes_that_are_not_utf8_are_named_by_file_and_line(tmp_path):
     # a journal's last line cut inside a character is a torn tail like any other
     path.write_bytes('{"id": "a"}\n{"id": "ấ'.encode("utf-8")[:-1])
     assert [obj["id"] for _, obj in read_jsonl(path, torn_tail=True)] == ["a"]
+
+
+def test_same_file_by_path_symlink_and_hard_link(tmp_path, monkeypatch):
+    import os
+
+    from plannlp.io import same_file
+
+    a = tmp_path / "a.txt"
+    a.write_text("x", encoding="utf-8")
+    os.link(a, tmp_path / "hard.txt")
+    os.symlink(a, tmp_path / "soft.txt")
+    monkeypatch.chdir(tmp_path)
+    assert same_file(a, "a.txt") and same_file("./sub/../a.txt", a)
+    assert same_file(a, tmp_path / "hard.txt") and same_file(tmp_path / "soft.txt", a)
+    assert same_file("new.txt", tmp_path / "new.txt")  # neither exists: by path
+    (tmp_path / "b.txt").write_text("x", encoding="utf-8")
+    assert not same_file(a, "b.txt") and not same_file(a, "new.txt") and not same_file("new.txt", a)
+
+
+def test_read_json_names_the_line_of_bytes_that_are_not_utf8(tmp_path):
+    from plannlp.io import read_json
+
+    path = tmp_path / "lexicon.json"
+    path.write_bytes(b'{\n "a": 1,\n "b": "caf\xe9"\n}\n')
+    with pytest.raises(DataError, match=r"lexicon\.json:3: not UTF-8 text \(invalid continuation byte\)$"):
+        read_json(path)
+    path.write_bytes('{\r\n "b": "cà phê"\r\n}\r\n'.encode("utf-8"))
+    assert read_json(path) == {"b": "cà phê"}

@@ -142,3 +142,18 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path):
         with pytest.raises(DataError, match="also an input"):
             write_report(tagged, output, gold=gold)
         assert output.read_bytes() == before
+
+
+def test_a_hard_link_of_an_input_is_refused_as_the_page_by_the_cli(tmp_path):
+    # the check compared resolved paths: `report p.jsonl -o q.jsonl` with q a hard link of p wrote the
+    # page over the tagged file
+    import os
+
+    tagged = tmp_path / "p.jsonl"
+    write_documents(tagged, [predicted_doc()])
+    before = tagged.read_bytes()
+    os.link(tagged, tmp_path / "q.jsonl")
+    done = subprocess.run([sys.executable, "-m", "plannlp", "report", str(tagged), "-o", str(tmp_path / "q.jsonl")],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.startswith("plannlp: error:") and "also an input" in done.stderr
+    assert tagged.read_bytes() == before

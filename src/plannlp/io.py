@@ -47,6 +47,18 @@ def cache_root() -> Path:
 MODELS_ROOT = models_root()
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same real path (symlinks and ``..`` resolved),
+    or, when both exist, one file on disk (``os.path.samefile``: a hard link, another case of the
+    name on a case-insensitive file system). The one test of "an output would overwrite an input"."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): only the path could have matched
+        return False
+
+
 def _open_text(path: Path, mode: str, errors: str = "strict") -> IO[str]:
     if path.suffix == ".gz":
         return gzip.open(path, mode + "t", encoding="utf-8", errors=errors)  # type: ignore[return-value]
@@ -130,12 +142,11 @@ def read_json(path: str | Path, missing: str | None = None) -> Any:
     path = Path(path)
     if not path.is_file():
         raise DataError(missing or f"{path}: no such file")
+    text = utf8_lines(path).read()  # bytes that are not UTF-8: file:line
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: invalid JSON: {exc.msg}") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def read_documents(path: str | Path, torn_tail: bool = False) -> Iterator[Document]:

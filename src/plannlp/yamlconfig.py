@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 
 from plannlp.data import DataError
+from plannlp.io import utf8_lines
 
 
 def read_yaml_config(config_path: str | Path, required: str, what: str) -> dict[str, Any]:
@@ -17,12 +18,11 @@ def read_yaml_config(config_path: str | Path, required: str, what: str) -> dict[
     path = Path(config_path)
     if not path.is_file():
         raise DataError(f"{path}: no such config file")
+    text = utf8_lines(path).read()  # bytes that are not UTF-8: file:line (the codec's message names neither)
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        config = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: invalid YAML: {exc}") from None
-    except UnicodeDecodeError as exc:  # the codec's message names no file
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if not isinstance(config, dict) or required not in config:
         raise DataError(f"{path}: a {what} config is a mapping with a {required!r} key")
     return config

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from plannlp.data import DataError
-from plannlp.io import MODELS_ROOT, atomic_writer
+from plannlp.io import MODELS_ROOT, atomic_writer, utf8_lines
 from plannlp.runrecord import RunRecord, code_revision, data_checksums
 from plannlp.text import nfc
 
@@ -167,9 +167,13 @@ def read_labels(path: str | Path, corpus_dir: str | Path, shared_dir: str | Path
     """Rows of ``corpus/doclabels.tsv`` with the file each one names (corpus clean text first)."""
     path, corpus_dir = Path(path), Path(corpus_dir)
     shared_dir = Path(shared_dir) if shared_dir else None
-    lines = [l for l in path.read_text(encoding="utf-8").splitlines() if l and not l.startswith("#")]
+    lines = [l for l in utf8_lines(path).read().splitlines() if l and not l.startswith("#")]
+    rows = csv.DictReader(lines, delimiter="\t")
+    missing = [c for c in ("doc", "label") if c not in (rows.fieldnames or ())]
+    if missing:  # a CSV, or another table, named as the labels: once a KeyError traceback
+        raise DataError(f"{path}: not a document label table (tab-separated, a header with doc and label); no {' or '.join(missing)} column")
     out = []
-    for lineno, row in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
+    for lineno, row in enumerate(rows, start=2):
         label = row["label"]
         if label not in CLASSES:
             raise DataError(f"{path}: row {lineno}: unknown label {label!r}")

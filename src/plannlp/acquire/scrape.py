@@ -34,7 +34,7 @@ import urllib3
 from plannlp.clean.encoding import decode_bytes
 from plannlp.clean.extract import main_text, parse_tree
 from plannlp.data import DataError
-from plannlp.io import atomic_writer
+from plannlp.io import atomic_writer, utf8_lines
 
 
 def _user_agent() -> str:
@@ -599,7 +599,7 @@ def read_url_list(path: str | Path) -> list[str]:
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     urls = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(utf8_lines(path), start=1):  # bytes that are not UTF-8: file:line
         line = line.strip()
         if not line or line.startswith("#"):
             continue

@@ -173,6 +173,8 @@ def build_gold(corpus_dir: str | Path = "corpus") -> BuildResult:
     """
 
     corpus_dir = Path(corpus_dir)
+    if not (corpus_dir / "annotations").is_dir():  # else empty gold files were written there (over a gold/ it holds)
+        raise DataError(f"{corpus_dir}: not a corpus directory (no annotations/ folder); nothing to build the gold from")
     docs: list[Document] = []
     skipped: dict[str, list[str]] = {}
     for quote_file in gold_quote_files(corpus_dir / "annotations"):

@@ -18,6 +18,7 @@ def output_names(paths: list[Path], keep_paths: bool) -> list[Path]:
     suffix. A name depends only on its input (stable across runs); two inputs that would share
     one are refused rather than one silently overwriting the other."""
     from plannlp.data import DataError
+    from plannlp.io import same_file
 
     names: list[Path] = []
     first: dict[Path, Path] = {}
@@ -29,7 +30,7 @@ def output_names(paths: list[Path], keep_paths: bool) -> list[Path]:
             name = rel.with_suffix(".txt")
         else:
             name = Path(f"{path.stem}.txt")
-        if name in first and os.path.realpath(first[name]) != os.path.realpath(path):
+        if name in first and not same_file(first[name], path):
             hint = "" if keep_paths else "; pass --keep-paths to keep each input's folders in its name"
             raise DataError(f"{first[name]} and {path} would both be written to {name}{hint}")
         first.setdefault(name, path)
@@ -49,7 +50,7 @@ def clean_command(
     """Clean raw documents into plain text, one paragraph per line."""
     from plannlp.clean import clean
     from plannlp.data import DataError
-    from plannlp.io import atomic_writer
+    from plannlp.io import atomic_writer, same_file
 
     if out is None and len(paths) > 1:
         raise DataError("several inputs need --out DIR (one <stem>.txt each)")
@@ -57,6 +58,9 @@ def clean_command(
         if not path.is_file():
             raise DataError(f"{path}: no such file")
     names = output_names(paths, keep_paths) if out is not None else [None] * len(paths)
+    for path, name in zip(paths, names):  # all refused before any is written: a.txt cleaned into its own folder
+        if name is not None and same_file(out / name, path):
+            raise DataError(f"{out / name}: the output is also the input {path}; choose another --out")
     for path, name in zip(paths, names):
         try:
             text = clean(path.read_bytes(), kind)

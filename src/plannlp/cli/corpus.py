@@ -102,7 +102,9 @@ def agreement(
 
 def _refuse_writing_over(source: Path, out: Path) -> None:
     """A conversion whose output is its input would replace the documents with the other format."""
-    if out.resolve() == source.resolve():
+    from plannlp.io import same_file
+
+    if same_file(out, source):
         raise ValueError(f"{out}: the output is also the input; name another file")
 
 
@@ -185,11 +187,10 @@ def show_quotes(
     from plannlp.annotate.quotes import read_annotation, render_spans
     from plannlp.annotate.validate import document_problems
     from plannlp.data import DataError, Document
+    from plannlp.io import utf8_lines
 
     try:
-        text = text_file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:  # the codec's message names no file
-        raise DataError(f"{text_file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        text = utf8_lines(text_file).read()  # bytes that are not UTF-8: file:line (the codec's message names neither)
     except IsADirectoryError:
         raise DataError(f"{text_file}: is a folder; name the cleaned text file") from None
     spans, links, meta = read_annotation(quote_file, text)

@@ -51,6 +51,9 @@ def tag(
             raise ValueError(f"{flag} needs --output")
         if table is not None and table.suffix not in (".csv", ".parquet", ".jsonl"):
             raise ValueError(f"{flag} {table}: name a .csv, .parquet or .jsonl file")
+    from plannlp.tag.batch import expand_inputs
+
+    inputs = expand_inputs(inputs)  # once: the engines take the expanded list as it is
     _check_tables_overwrite_nothing(inputs, output, {"--agencies": agencies, "--levels": levels})
 
     if output is None:
@@ -80,19 +83,20 @@ def tag(
         raise typer.Exit(1)
 
 
-def _check_tables_overwrite_nothing(inputs: list[str], output: Optional[Path], tables: dict) -> None:
+def _check_tables_overwrite_nothing(sources: list[str], output: Optional[Path], tables: dict) -> None:
     """The extra tables are written after the run, over whatever has their name: refuse, before any
-    tagging, one that names the output, the other table or an input (a gold JSONL would be lost)."""
-    import os
+    tagging, one that names the output, the other table or an input (a gold JSONL would be lost).
+    ``sources``: the expanded inputs."""
+    from plannlp.io import same_file
+    from plannlp.tag.batch import STDIN
 
-    from plannlp.tag.batch import STDIN, expand_inputs
-
-    named = {flag: os.path.realpath(path) for flag, path in tables.items() if path is not None}
+    named = {flag: path for flag, path in tables.items() if path is not None}
     if not named:
         return
-    taken = {os.path.realpath(output): "--output"} if output is not None else {}
-    taken.update({os.path.realpath(s): f"the input {s}" for s in expand_inputs(inputs) if s != STDIN})
-    for flag, real in named.items():
-        if real in taken:
-            raise ValueError(f"{flag} {tables[flag]}: the same file as {taken[real]}; name another file")
-        taken[real] = flag
+    taken = [(output, "--output")] if output is not None else []
+    taken.extend((Path(s), f"the input {s}") for s in sources if s != STDIN)
+    for flag, path in named.items():
+        for other, what in taken:
+            if same_file(path, other):
+                raise ValueError(f"{flag} {path}: the same file as {what}; name another file")
+        taken.append((path, flag))

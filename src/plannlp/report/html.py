@@ -25,7 +25,7 @@ from plannlp.data import DataError, Document, Span
 from plannlp.evaluate.analysis import LABEL_COLOURS
 from plannlp.evaluate.metrics import predicted_in_regions
 from plannlp.evaluate.result import EvaluationResult, evaluate
-from plannlp.io import atomic_writer, read_documents
+from plannlp.io import atomic_writer, read_documents, same_file
 from plannlp.labels import labels_of
 from plannlp.records import extract_records, record_row
 from plannlp.tag.links import agency_rows
@@ -350,7 +350,7 @@ def write_report(
     """Read a tagged JSONL file (``plannlp tag`` output) and, optionally, gold; write the page."""
     for source in (tagged, gold):
         # the page would replace the very JSONL it was made from
-        if source is not None and Path(output).resolve() == Path(source).resolve():
+        if source is not None and same_file(output, source):
             raise DataError(f"{output}: the HTML output is also an input ({source}); name another file")
     docs = list(read_documents(tagged))
     if not docs:

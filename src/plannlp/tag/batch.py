@@ -35,7 +35,7 @@ from typing import Any
 
 from plannlp.clean import clean
 from plannlp.data import DataError, Document, Link, Span, text_checksum
-from plannlp.io import atomic_writer, read_documents, read_jsonl
+from plannlp.io import atomic_writer, read_documents, read_jsonl, same_file
 from plannlp.labels import AGENCY
 from plannlp.records import LEVEL_COLUMNS, extract_records, level_rows, record_row
 from plannlp.runrecord import RUN_RECORD, file_checksum, provenance
@@ -100,7 +100,18 @@ def tag(docs: str | Document | Iterable[str | Document], model: str | Path | Non
     return out[0] if single else out
 
 
-def expand_inputs(inputs: Sequence[str]) -> list[str]:
+class ExpandedInputs(list):
+    """The list :func:`expand_inputs` returns: files (and ``-``), one per document, already found.
+    The engines take it as it is, so that a caller that expanded the inputs (the command line,
+    to check its extra tables against them) does not make them glob a large folder again."""
+
+
+def sources_of(inputs: Sequence[str]) -> list[str]:
+    """``inputs`` expanded (see :func:`expand_inputs`), unless they already are."""
+    return inputs if isinstance(inputs, ExpandedInputs) else expand_inputs(inputs)
+
+
+def expand_inputs(inputs: Sequence[str]) -> ExpandedInputs:
     """Files named, found under folders (by suffix, sorted) or matched by globs; ``-`` is stdin."""
     found: list[str] = []
     for item in inputs:
@@ -124,7 +135,7 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
     unique: dict[str, str] = {}
     for source in found:
         unique.setdefault(document_id(source), source)
-    return list(unique.values())
+    return ExpandedInputs(unique.values())
 
 
 def document_id(source: str) -> str:
@@ -517,9 +528,9 @@ def check_output_is_not_an_input(sources: Sequence[str], output: Path) -> None:
     """Refuse an output (or its journal) that is one of the inputs: the run would copy the input
     into the journal as if it were an earlier result, and with ``--fresh`` replace the input with
     its own tagging, losing the plan file or the gold spans."""
-    written = {os.path.realpath(output), os.path.realpath(_journal_path(output))}
+    written = (output, _journal_path(output))
     for source in sources:
-        if source != STDIN and os.path.realpath(source) in written:
+        if source != STDIN and any(same_file(path, source) for path in written):
             raise DataError(f"{output}: the output is also an input ({source}); choose another --output")
 
 
@@ -546,7 +557,7 @@ def tag_files(
     output = Path(output)
     if output.is_dir():  # refused now, not after tagging everything (the engine's --shards writes a folder)
         raise DataError(f"{output}: is a folder; name the output file (e.g. {output / 'tagged.jsonl'})")
-    sources = expand_inputs(inputs)
+    sources = sources_of(inputs)
     check_output_is_not_an_input(sources, output)
     with _output_lock(output):
         return _tag_locked(

@@ -56,9 +56,9 @@ from plannlp.tag.batch import (
     check_options,
     check_output_is_not_an_input,
     document_id,
-    expand_inputs,
     model_identity,
     open_journal,
+    sources_of,
     split_pieces,
 )
 from plannlp.runrecord import provenance
@@ -237,7 +237,7 @@ def tag_files_ray(
         raise DataError("--workers must be at least 1")
     output = Path(output)
     check_shards(output, shards)
-    sources = expand_inputs(inputs)
+    sources = sources_of(inputs)
     check_output_is_not_an_input(sources, output)
     if STDIN in sources:
         raise DataError("--engine ray reads files (on a file system every node sees), not stdin")
