@@ -180,10 +180,12 @@ def test_learned_linker_keeps_its_decoding_settings(tmp_path):
     from plannlp.tag.links import LinkModel, train_links
 
     base = train_links([link_targets(DOC)] * 4, c=10.0)
-    model = LinkModel(base.model, 0.3, 0.0, {}, 0.5, True, 0.2)
+    model = LinkModel(base.model, 0.3, 0.0, {}, 0.5, True, 0.2, True)
     model.save(tmp_path)
     loaded = LinkModel.load(tmp_path)
-    assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone, loaded.weak) == (0.3, 0.0, 0.5, True, 0.2)
+    assert (loaded.threshold, loaded.floor, loaded.ratio, loaded.fallback_alone, loaded.weak, loaded.weak_lead) == (
+        0.3, 0.0, 0.5, True, 0.2, True
+    )
     assert loaded.link(DOC).links == model.link(DOC).links
 
 
@@ -220,6 +222,19 @@ def test_a_target_no_task_names_goes_to_the_issuer_alone():
     linked = responsible(strict.link(DOC))
     assert len(linked) == 3 and all(bodies == ["UBND tỉnh"] for bodies in linked.values())
     assert responsible(LinkModel(base.model, 0.5, 0.0, {}, 0.0, False, 0.0).link(DOC)) != responsible(strict.link(DOC))
+
+
+def test_with_weak_lead_a_target_no_task_names_goes_to_the_overall_lead_then_the_issuer():
+    # the spec's fallbacks in order: no task names the target -> the plan's overall lead (Sở Y tế
+    # "chủ trì tổ chức thực hiện Kế hoạch này"); a plan that names none -> its issuer
+    from plannlp.tag.links import LinkModel, train_links
+
+    base = train_links([link_targets(DOC)] * 4, c=10.0)
+    lead_first = LinkModel(base.model, 0.5, 0.0, {}, 0.0, False, 1.01, True)
+    linked = responsible(lead_first.link(DOC))
+    assert len(linked) == 3 and all(bodies == ["Sở Y tế"] for bodies in linked.values())
+    no_lead = DOC.with_spans(s for s in DOC.spans if DOC.span_text(s) != "Sở Y tế")
+    assert all(bodies == ["UBND tỉnh"] for bodies in responsible(lead_first.link(no_lead)).values())
 
 
 def test_a_sub_item_lead_inherits_the_item_that_names_the_target():

@@ -667,7 +667,9 @@ class LinkModel:
     probable body when none does but that one reaches ``floor``. Where the most probable body
     is the spec's fallback (the overall lead or the issuer, named by no task) it answers alone;
     where the most probable body's best task matches less than ``weak`` of the target's words,
-    no task names the target and the issuer answers alone (the spec's last fallback)."""
+    no task names the target and the issuer answers alone (the spec's last fallback) — or, with
+    ``weak_lead``, the plan's overall lead when the document names one (the spec's first
+    fallback), else the issuer."""
 
     model: LinearModel
     threshold: float = 0.5
@@ -676,6 +678,7 @@ class LinkModel:
     ratio: float = 0.0
     fallback_alone: bool = False
     weak: float = 0.0
+    weak_lead: bool = False
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -699,9 +702,10 @@ class LinkModel:
         ):
             return [top_m]
         if top_f["ov"] < self.weak:
-            issuer = next((m for _, f, m in scored if "issuer" in f), None)
-            if issuer is not None:
-                return [issuer]
+            lead = next((m for _, f, m in scored if "overall_lead" in f), None) if self.weak_lead else None
+            fallback = lead or next((m for _, f, m in scored if "issuer" in f), None)
+            if fallback is not None:
+                return [fallback]
         chosen = [m for p, _, m in scored if p >= self.threshold and p >= self.ratio * top]
         if not chosen and top >= self.floor:
             chosen = [top_m]
@@ -709,7 +713,8 @@ class LinkModel:
 
     def save(self, directory: str | Path) -> Path:
         obj = {**self.model.to_json(), "threshold": self.threshold, "floor": self.floor, "ratio": self.ratio,
-               "fallback_alone": self.fallback_alone, "weak": self.weak, "settings": dict(self.settings)}
+               "fallback_alone": self.fallback_alone, "weak": self.weak, "weak_lead": self.weak_lead,
+               "settings": dict(self.settings)}
         return write_json(Path(directory) / LINK_MODEL_FILE, obj)
 
     @classmethod
@@ -718,7 +723,8 @@ class LinkModel:
         obj = read_json(path, missing=f"{directory}: no link model ({LINK_MODEL_FILE})")
         model = LinearModel.from_json(obj, str(path), allowed=("no", "yes"))
         return cls(model, float(obj.get("threshold", 0.5)), float(obj.get("floor", 0.2)), obj.get("settings", {}),
-                   float(obj.get("ratio", 0.0)), bool(obj.get("fallback_alone", False)), float(obj.get("weak", 0.0)))
+                   float(obj.get("ratio", 0.0)), bool(obj.get("fallback_alone", False)), float(obj.get("weak", 0.0)),
+                   bool(obj.get("weak_lead", False)))
 
 
 def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5, floor: float = 0.2, seed: int = 0,
@@ -732,7 +738,7 @@ def train_links(docs: Iterable[Document], c: float = 1.0, threshold: float = 0.5
 
 def crossval_links(docs: Sequence[Document], c: float, settings: Sequence[tuple], folds: int = 5, seed: int = 0,
                    features: Sequence[str] = ()) -> dict[str, dict[str, float]]:
-    """Link P/R/F1 per decoding setting ``(threshold, floor[, ratio[, fallback_alone[, weak]]])`` by
+    """Link P/R/F1 per decoding setting ``(threshold, floor[, ratio[, fallback_alone[, weak[, weak_lead]]]])`` by
     document K-fold cross-validation (gold spans and roles); keys are the settings joined by ``/``."""
 
     linked = [d for d in docs if d.links]
@@ -799,7 +805,7 @@ def agency_rows(doc: Document) -> list[dict[str, object]]:
 # The keys of a ``system: links`` config and of its ``grid``, as train_from_config reads them;
 # check_config refuses any other before anything is fitted.
 CONFIG_KEYS = ("train", "seed", "folds", "grid", "features", "output", "selection_metric")
-GRID_KEYS = ("c", "threshold", "floor", "ratio", "fallback_alone", "weak")
+GRID_KEYS = ("c", "threshold", "floor", "ratio", "fallback_alone", "weak", "weak_lead")
 
 
 def check_config(config: Mapping[str, Any], config_path: Path | None) -> None:
@@ -809,7 +815,7 @@ def check_config(config: Mapping[str, Any], config_path: Path | None) -> None:
 
 
 def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
-    """Choose C and the decoding settings (threshold, floor, ratio, fallback_alone, weak) by document cross-validation (link F1 with gold spans and
+    """Choose C and the decoding settings (threshold, floor, ratio, fallback_alone, weak, weak_lead) by document cross-validation (link F1 with gold spans and
     roles), fit on all the config's link-annotated documents, write ``links.json`` and the run
     record."""
 
@@ -820,32 +826,33 @@ def train_from_config(config: Mapping[str, Any], config_path: Path) -> Path:
     seed, folds = int(config.get("seed", 0)), int(config.get("folds", 5))
     grid = config.get("grid") or {}
     settings = [
-        (float(t), float(f), float(r), bool(a), float(w))
+        (float(t), float(f), float(r), bool(a), float(w), bool(lead))
         for t in grid.get("threshold", [0.5])
         for f in grid.get("floor", [0.2])
         for r in grid.get("ratio", [0.0])
         for a in grid.get("fallback_alone", [False])
         for w in grid.get("weak", [0.0])
+        for lead in grid.get("weak_lead", [False])
     ]
     features = tuple(config.get("features") or ())  # extra feature groups (LINK_FEATURES); none by default
     results = {str(c): crossval_links(docs, float(c), settings, folds, seed, features) for c in grid.get("c", [1.0])}
     best_c, best_key = max(((c, k) for c, r in results.items() for k in r), key=lambda ck: results[ck[0]][ck[1]]["f1"])
-    threshold, floor, ratio, alone, weak = next(s for s in settings if "/".join(str(x) for x in s) == best_key)
+    threshold, floor, ratio, alone, weak, weak_lead = next(s for s in settings if "/".join(str(x) for x in s) == best_key)
     rule = crossval_rule_links(docs)
     base = train_links(docs, c=float(best_c), threshold=threshold, floor=floor, seed=seed, features=features)
-    model = LinkModel(base.model, threshold, floor, base.settings, ratio, alone, weak)
+    model = LinkModel(base.model, threshold, floor, base.settings, ratio, alone, weak, weak_lead)
     out = root / config.get("output", "models/links")
     model.save(out)
     RunRecord(
         system="links",
-        settings={"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "weak": weak, "seed": seed,
+        settings={"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "weak": weak, "weak_lead": weak_lead, "seed": seed,
                   "features": list(features)},
         labels=("yes", "no"),
         files={"model": LINK_MODEL_FILE},
         code_revision=code_revision(),
         data=data_checksums(**{f"train{i}": p for i, p in enumerate(paths)}),
         config={**dict(config), "selection_metric": config.get("selection_metric", "cv_link_f1")},
-        metrics={"cv": results, "chosen": {"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "weak": weak},
+        metrics={"cv": results, "chosen": {"c": float(best_c), "threshold": threshold, "floor": floor, "ratio": ratio, "fallback_alone": alone, "weak": weak, "weak_lead": weak_lead},
                  "rule_linker_on_the_same_documents": rule, "documents": len(docs)},
     ).write(out)
     return out
