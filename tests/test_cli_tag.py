@@ -81,3 +81,17 @@ def test_tag_with_tables_expands_the_inputs_once(tmp_path, monkeypatch, capsys):
     assert code == 0 and "tagged 2 documents" in err, err
     assert calls == [[str(folder)]]
     assert agencies.read_text(encoding="utf-8").count("Sở Y tế") == 2
+
+
+@pytest.mark.parametrize("option, value, named", [
+    ("-j", "0", "--jobs"), ("--jobs", "-3", "--jobs"), ("--batch-docs", "0", "--batch-docs"), ("--workers", "0", "--workers"),
+    ("--max-mb", "0", "--max-mb"), ("--gpus-per-worker", "-1", "--gpus-per-worker"),
+])  # fmt: skip
+def test_counts_below_one_are_refused_before_any_work(tmp_path, monkeypatch, capsys, option, value, named):
+    # -j 0, -j -3 and --batch-docs 0 were accepted and ran as if unset
+    plan = tmp_path / "plan.txt"
+    plan.write_text(PLAN, encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    code, err = _main(monkeypatch, capsys, "tag", str(plan), "-o", str(out), "-m", str(tmp_path / "no-model"), option, value)
+    assert code == 2 and "plannlp: error:" in err and named in err, err
+    assert not out.exists()

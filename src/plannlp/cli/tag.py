@@ -30,6 +30,11 @@ def tag(
     shards: bool = typer.Option(False, "--shards", help="--engine ray: write --output as a folder of one file per worker (part-00000.parquet ...)"),
 ) -> None:
     """Clean, segment and tag plans; rerun with the same --output to resume."""
+    for flag, value in (("--jobs", jobs), ("--batch-docs", batch_docs), ("--workers", workers)):
+        if value is not None and value < 1:  # (-j 0 and --batch-docs 0 used to run as if unset or 1)
+            raise ValueError(f"{flag} must be at least 1, not {value}")
+    if not max_mb > 0 or gpus_per_worker < 0:
+        raise ValueError("--max-mb must be more than 0 and --gpus-per-worker at least 0")
     if shards and (engine != "ray" or output is None):
         raise ValueError("--shards needs --engine ray and --output (a folder)")
     if engine == "local":
