@@ -15,6 +15,9 @@ the filtering changes no output of this model.
 Remade in session 5 for the default retrained on gold v5 (the same config, 48 more documents than v2), with the
 linker retrained on v5 too, so that the file pins these models' outputs for later changes of the code.
 
+Remade in session 6 for the default, the roles model and the linker retrained on gold v6 (14 more documents; the
+linker with ``weak_lead``), for the same reason.
+
     PYTHONHASHSEED=0 PYTHONPATH=/path/to/old/src python tests/data/baselines/make_stacked_before.py
 """
 
