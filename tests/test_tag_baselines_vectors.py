@@ -57,3 +57,36 @@ def test_pretraining_slice_honours_budgets_and_skips_corpus_texts(tmp_path: Path
     assert stats["skipped_corpus"] == 2 and stats["records"] == 2
     with pytest.raises(FileNotFoundError):
         list(pretraining_texts(str(tmp_path / "none-*.gz"), {"gov": 1}, [], {}))
+
+
+def test_training_writes_a_run_record_like_every_model_folder(tmp_path: Path) -> None:
+    # the folder used to get a run.json of its own; now plannlp.json, readable by RunRecord
+    pytest.importorskip("gensim")
+    from plannlp.runrecord import RunRecord
+    from plannlp.tag.baselines.vectors import load_vectors, train_vectors
+
+    shard = tmp_path / "shard-000.jsonl.gz"
+    text = "Sở Y tế chủ trì kế hoạch. Bảo hiểm xã hội tỉnh phối hợp thực hiện kế hoạch.\n" * 30
+    with gzip.open(shard, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"source": "gov", "text": text}, ensure_ascii=False) + "\n")
+    config = {"shards": str(tmp_path / "shard-*.jsonl.gz"), "budget_chars": {"gov": 10_000}, "output_dir": "out",
+              "cache": "cache/sentences.txt", "word2vec": {"vector_size": 8, "min_count": 1, "epochs": 1},
+              "keep_words": 50, "cluster_sizes": [2], "seed": 0}
+    train_vectors(config, tmp_path)
+    out = tmp_path / "out"
+    record = RunRecord.read(out)
+    assert record.system == "vectors" and record.files["clusters"] == "clusters.json"
+    assert record.metrics["kept_words"] == len(load_vectors(out)[0]) and not (out / "run.json").exists()
+
+
+def test_the_vectors_run_record_round_trips_and_the_committed_folder_has_one(tmp_path: Path) -> None:
+    from plannlp.runrecord import RunRecord
+    from plannlp.tag.baselines.vectors import vectors_record
+
+    counts = {"sentences": 3, "tokens": 12, "kept_words": 5, "config": {"word2vec": {"vector_size": 8}, "keep_words": 5, "seed": 1}}
+    vectors_record(counts, "abc123").write(tmp_path)
+    record = RunRecord.read(tmp_path)
+    assert (record.system, record.code_revision, record.settings["seed"], record.metrics["tokens"]) == ("vectors", "abc123", 1, 12)
+    assert record.config["word2vec"] == {"vector_size": 8}
+    committed = RunRecord.read(Path(__file__).resolve().parents[1] / "models" / "vectors-w2v")
+    assert committed.system == "vectors" and committed.metrics["kept_words"] == 20000

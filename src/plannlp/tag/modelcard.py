@@ -133,6 +133,9 @@ def _usage(record: RunRecord, folder: str) -> str:
     if record.system == "doctype-tfidf-logreg":
         return (f"```bash\nplannlp doctype predict PAGES... --model {folder}\n"
                 f"plannlp watch SOURCES.yaml --out DIR --doctype-model {folder}\n```\n")
+    if record.system == "vectors":
+        return (f"Word vectors and their clusters (`plannlp.tag.baselines.vectors`), read by path: a BiLSTM config's "
+                f"`vectors: {folder}`, a CRF config's `clusters: {folder}/clusters.json`.\n")
     return "An encoder to fine-tune: `plannlp train` with a config whose `encoder:` names this folder.\n"
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from plannlp.data import DataError
+from plannlp.runrecord import RunRecord, code_revision
 from plannlp.segment import segment
 from plannlp.tag.baselines.features import text_key
 
@@ -239,8 +240,22 @@ def train_vectors(config: dict[str, Any], root: Path) -> dict[str, Any]:
         "total_s": round(time.monotonic() - started, 1),
         "config": config,
     }
-    (out_dir / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    vectors_record(record, code_revision()).write(out_dir)
     return record
+
+
+def vectors_record(record: dict[str, Any], revision: str) -> RunRecord:
+    """The run record (``plannlp.json``) of a vectors folder: every model folder has one. System
+    ``vectors`` is no tagger: taggers and configs read the folder by path (``vectors:``,
+    ``clusters:``)."""
+    config = dict(record.get("config") or {})
+    settings = {"word2vec": dict(config.get("word2vec") or {}), "keep_words": config.get("keep_words"),
+                "cluster_sizes": config.get("cluster_sizes"), "seed": config.get("seed", 0)}
+    metrics = {k: v for k, v in record.items() if k != "config"}
+    return RunRecord(
+        system="vectors", settings=settings, files={"vectors": "vectors.npy", "vocabulary": "vocab.json", "clusters": CLUSTERS_FILE},
+        code_revision=revision, config=config, metrics=metrics,
+    )
 
 
 def load_vectors(directory: str | Path) -> tuple[list[str], np.ndarray]:
