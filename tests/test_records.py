@@ -376,6 +376,8 @@ def test_a_year_between_two_values_governs_the_later_one():
     assert texts(record, text)[3] == "năm 2025"  # the record's year: the spec's, before the first value
     assert [text[y.start : y.end] for y in record.value_years] == ["năm 2025", "năm 2026", "năm 2026"]
     assert record_row(record, text)["value_year"] == "năm 2025 | năm 2026 | năm 2026"
+    # the comparators are aligned with the values too (they read "trên từ" before)
+    assert record_row(record, text)["comparator"] == "trên | từ | "
     rows = level_rows(record, text)
     assert [(r["level"], r["comparator"], r["number"], r["year_start"]) for r in rows] == [
         (1, "trên", 8.0, 2025), (2, "từ", 10.0, 2026), (3, "", 11.0, 2026),

@@ -136,20 +136,36 @@ def parse_year(year_text: str) -> tuple[int | None, int | None]:
 
 def record_row(record: TargetRecord, text: str) -> dict:
     """A flat row for a table (CSV, parquet): numbers are numbers (``None`` when absent), the
-    first VALUE gives ``number``/``low``/``high``/``unit``; every value's text is in ``value`` and
-    its YEAR in ``value_year`` (:func:`level_rows` gives one row per value, each with its numbers)."""
+    first VALUE gives ``number``/``low``/``high``/``unit``; every value's text is in ``value``, its
+    comparators in ``comparator`` and its YEAR in ``value_year``, the three aligned when there are
+    several (:func:`level_rows` gives one row per value, each with its numbers)."""
     def surface(span: Span) -> str:
         return " ".join(text[span.start : span.end].split())
 
     values = [surface(v) for v in record.values]
     first = parse_value(values[0]) if values else None
+    comparator = " ".join(surface(c) for c in record.comparators)
+    if len(values) > 1:
+        # one cell per value, aligned with ``value`` as ``value_year`` is ("trên | từ" for "trên 8%
+        # và ... từ 10%"), not "trên từ"; a comparator not right before a value joins the next level
+        parts: list[str] = []
+        lone: list[Span] = []
+        for group in _value_groups(sorted([*record.values, *record.comparators]), text):
+            if group[-1].label == VALUE:
+                parts.append(" ".join(surface(c) for c in [*lone, *group[:-1]]))
+                lone = []
+            else:
+                lone.extend(group)
+        if lone:
+            parts[-1] = " ".join([parts[-1], *(surface(c) for c in lone)]).strip()
+        comparator = " | ".join(parts)
     year_start, year_end = parse_year(surface(record.year)) if record.year is not None else (None, None)
     return {
         "doc_id": record.doc_id,
         "indicator": surface(record.indicator),
         "indicator_start": record.indicator.start,
         "indicator_end": record.indicator.end,
-        "comparator": " ".join(surface(c) for c in record.comparators),
+        "comparator": comparator,
         "value": " | ".join(values),
         "number": None if first is None else first.number,
         "low": None if first is None else first.low,
