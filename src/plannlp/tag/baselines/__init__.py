@@ -8,7 +8,7 @@ dev strict micro F1. This module holds what the two trainers share.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,16 @@ def strict_micro_f1(gold: Sequence[Document], predicted: Sequence[Document]) -> 
 
 
 def training_setup(
-    config: dict[str, Any], known: Iterable[str], config_path: Path | None, scorer: Scorer | None
+    config: dict[str, Any],
+    check: Callable[[dict[str, Any], Path | None], None],
+    config_path: Path | None,
+    scorer: Scorer | None,
 ) -> tuple[Scorer, tuple[str, ...]]:
-    """What every baseline trainer does first: refuse unknown config keys, take the scorer (strict
-    micro F1 by default) and the config's label set (the five plan labels by default)."""
+    """What every baseline trainer does first: refuse unknown config keys (``check``: the system's
+    own ``check_config``, which its fold system calls too), take the scorer (strict micro F1 by
+    default) and the config's label set (the five plan labels by default)."""
 
-    check_keys(config, known, config_path)
+    check(config, config_path)
     try:
         labels = label_set(config.get("labels"), str(config_path))
     except ValueError as exc:

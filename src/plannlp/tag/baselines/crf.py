@@ -520,7 +520,7 @@ def train_from_config(
 ) -> Path:
     """Fit one CRF per (c1, c2) of the config's grid on the training gold, keep the best on dev
     strict micro F1, save it with its config, label order and dev score in ``output_dir``."""
-    scorer, labels = training_setup(config, CONFIG_KEYS, config_path, scorer)
+    scorer, labels = training_setup(config, check_config, config_path, scorer)
     c1_grid = _grid(config.get("c1", [0.1]), "c1", config_path)
     c2_grid = _grid(config.get("c2", [0.1]), "c2", config_path)
     base = settings_from_config(config, labels)

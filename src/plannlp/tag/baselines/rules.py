@@ -889,8 +889,7 @@ def train_from_config(
     scorer: Scorer | None = None,
 ) -> Path:
     """Learn words from the training gold, pick settings on dev, save to ``output_dir``."""
-    check_config(config, config_path)
-    scorer, labels = training_setup(config, CONFIG_KEYS, config_path, scorer)
+    scorer, labels = training_setup(config, check_config, config_path, scorer)
     out_dir = Path(config.get("output_dir") or "models/rules")
     train = read_split(config.get("train_file"), "train")
     dev = read_split(config.get("dev_file"), "dev")

@@ -522,8 +522,7 @@ def stacked_folds(config: dict[str, Any], config_path: Path | None) -> StackedFo
 
 def train_from_config(config: dict[str, Any], config_path: Path, scorer: Scorer | None = None) -> Path:
     """Fit the stacked CRF on the training files, report dev strict micro F1, save both passes."""
-    check_config(config, config_path)
-    scorer, labels = training_setup(config, CONFIG_KEYS, config_path, scorer)
+    scorer, labels = training_setup(config, check_config, config_path, scorer)
     first_settings, second_settings, stack = settings_of(config, labels)
     out_dir = Path(config.get("output_dir") or "models/crf-stacked")
     started = time.monotonic()
