@@ -12,7 +12,6 @@ functions only, so loading the CRF never imports torch.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from plannlp.io import MODELS_ROOT
 from plannlp.runrecord import RUN_RECORD, RunRecord, code_revision
 from plannlp.tag import links as links_model
 from plannlp.tag import roles as roles_model
-from plannlp.tag.baselines import check_keys, combine, crf, folds, rules, stacked
+from plannlp.tag.baselines import combine, crf, folds, rules, stacked
 from plannlp.tag.contract import System, Tagger
 from plannlp.tag.neural import bilstm
 from plannlp.tag.neural import tagger as transformer
@@ -150,10 +149,6 @@ FOLD_SYSTEMS: dict[str, Callable[[dict[str, Any], Path | None], FoldSystem]] = {
 # the test that every committed experiments/*.yaml passes its system's check.
 
 
-def _transformer_check(config: dict[str, Any], config_path: Path | None) -> None:
-    check_keys(config, [f.name for f in dataclasses.fields(transformer_training.TrainConfig)], config_path)
-
-
 def _combined_check(config: dict[str, Any], config_path: Path | None) -> None:
     for name, part in folds.combined_parts(config, config_path).items():
         folds.in_part(name, lambda: check_config(part, config_path))
@@ -163,7 +158,7 @@ CONFIG_CHECKS: dict[str, Callable[[dict[str, Any], Path | None], None]] = {
     "rules": rules.check_config,
     "crf": crf.check_config,
     "crf-stacked": stacked.check_config,
-    "transformer": _transformer_check,
+    "transformer": transformer_training.check_config,
     "bilstm": bilstm.check_config,
     "combined": _combined_check,
     "heldout": folds.check_heldout_config,

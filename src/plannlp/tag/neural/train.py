@@ -48,6 +48,7 @@ from plannlp.segment import Sentence, segment_many
 from plannlp.tag.neural.tagger import TransformerTagger
 from plannlp.tag.neural.vocab import build_phobert_vocab
 from plannlp.tag.training_data import SentenceCounts, TaggedSentence, tagged_sentences
+from plannlp.yamlconfig import check_keys
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +101,8 @@ class TrainConfig:
 
     @classmethod
     def from_mapping(cls, config: dict[str, Any], config_path: Path | None = None) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
+        check_config(config, config_path)
         options = {k: v for k, v in config.items() if k != "system"}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise DataError(f"{config_path or 'config'}: unknown keys {', '.join(unknown)}")
         if "train_file" not in options:
             raise DataError(f"{config_path or 'config'}: 'train_file' is required")
         if options.get("run") is None and config_path is not None:
@@ -127,6 +125,12 @@ class TrainConfig:
 
 
 # -- data ------------------------------------------------------------------------------------
+
+
+
+def check_config(config: dict[str, Any], config_path: Path | None) -> None:
+    """Refuse the keys of a ``system: transformer`` config that are not :class:`TrainConfig` fields."""
+    check_keys(config, [f.name for f in fields(TrainConfig)], config_path)
 
 
 @dataclass
