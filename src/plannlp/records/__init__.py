@@ -134,6 +134,11 @@ def parse_year(year_text: str) -> tuple[int | None, int | None]:
 # ---------------------------------------------------------------------------------------------
 # Records
 
+def _levels(record: TargetRecord, text: str) -> list[tuple[Span, ...]]:
+    """A record's values and comparators grouped into levels, as :func:`extract_records` groups them."""
+    return _value_groups(sorted([*record.values, *record.comparators]), text)
+
+
 def record_row(record: TargetRecord, text: str) -> dict:
     """A flat row for a table (CSV, parquet): numbers are numbers (``None`` when absent), the
     first VALUE gives ``number``/``low``/``high``/``unit``; every value's text is in ``value``, its
@@ -150,7 +155,7 @@ def record_row(record: TargetRecord, text: str) -> dict:
         # và ... từ 10%"), not "trên từ"; a comparator not right before a value joins the next level
         parts: list[str] = []
         lone: list[Span] = []
-        for group in _value_groups(sorted([*record.values, *record.comparators]), text):
+        for group in _levels(record, text):
             if group[-1].label == VALUE:
                 parts.append(" ".join(surface(c) for c in [*lone, *group[:-1]]))
                 lone = []
@@ -199,7 +204,7 @@ def level_rows(record: TargetRecord, text: str) -> list[dict]:
 
     base = record_row(record, text)
     # each value with the comparators right before it, grouped as extract_records groups levels
-    levels = [g for g in _value_groups(sorted([*record.values, *record.comparators]), text) if g[-1].label == VALUE]
+    levels = [g for g in _levels(record, text) if g[-1].label == VALUE]
     rows = []
     for k, (value, level) in enumerate(zip(record.values, levels)):
         own = level[:-1]
