@@ -44,7 +44,7 @@ from plannlp.data import Document, Span
 from plannlp.io import read_documents, write_documents
 from plannlp.labels import AGENCY
 from plannlp.linear import LinearModel, fit_linear
-from plannlp.tag.baselines.agencycells import _joined, cell_agencies, fills_its_line, recipient_lines, rule_agencies
+from plannlp.tag.baselines.agencycells import _joined, _unclaimed, cell_agencies, fills_its_line, recipient_lines, rule_agencies
 from plannlp.tag.baselines.years import cell_years, date_records
 from plannlp.tag.roles import _Layout, mention_features
 from plannlp.text import fold
@@ -58,11 +58,7 @@ def candidates(doc: Document, spans: Sequence[Span] | None = None) -> list[tuple
     every rule AGENCY that overlaps none of ``spans`` and lies outside a recipient list (``rule``)."""
     spans = list(doc.spans if spans is None else spans)
     out = [(s, "pred") for s in spans if s.label == AGENCY]
-    blocked = recipient_lines(doc.text)
-    for a in rule_agencies(doc):
-        if any(a.overlaps(s) for s in spans) or any(s <= a.start < e for s, e in blocked):
-            continue
-        out.append((Span(a.start, a.end, AGENCY, a.score), "rule"))
+    out.extend((Span(a.start, a.end, AGENCY, a.score), "rule") for a in _unclaimed(doc, rule_agencies(doc), spans))
     return out
 
 
